@@ -1,0 +1,274 @@
+"""The HTTP side of a declarative source: build batch requests, decode, map records.
+
+This is the one place where httpx and codec exceptions become gateway errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import httpx
+import orjson
+import structlog
+
+from datasources.codecs import CodecError, decode, encode_xml_ids
+from datasources.config import SourceConfig
+from datasources.errors import (
+    GatewayError,
+    UpstreamDataInvalid,
+    UpstreamRateLimited,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from datasources.keys import KeyTemplate
+from datasources.mapping import RecordMapper, compile_path
+from datasources.models import ENTITY_IS_LIST, ENTITY_MODELS
+
+log = structlog.get_logger("customer_graph.datasources")
+
+# One batch's records, keyed by our customer id: a model instance, or a tuple of them for
+# entities a customer has many of.
+Records = dict[str, Any]
+
+
+class SourceClient:
+    """Fetches and normalizes one upstream's records for many customers at once."""
+
+    def __init__(self, name: str, config: SourceConfig, http: httpx.AsyncClient) -> None:
+        self.name = name
+        self.config = config
+        self.is_list = ENTITY_IS_LIST[config.entity]
+        self.mapper = RecordMapper(ENTITY_MODELS[config.entity], config.fields)
+        self._http = http
+        self._keys = KeyTemplate(config.key_template)
+        self._records = compile_path(config.batch.records)
+        self._record_key = compile_path(config.batch.key)
+        listing = config.listing
+        self._list_records = compile_path(listing.records) if listing else None
+        self._next_cursor = compile_path(listing.next_cursor) if listing else None
+        self._slots = asyncio.Semaphore(config.max_concurrency)
+        self._timeout = httpx.Timeout(
+            config.timeouts.total,
+            connect=config.timeouts.connect,
+            read=config.timeouts.read,
+        )
+
+    async def fetch_many(
+        self, customer_ids: Sequence[str], fields: frozenset[str] | None = None
+    ) -> Records:
+        """Records for the given customers (unknown ones absent), in as few calls as allowed."""
+        by_key: dict[str, str] = {}
+        for cid in dict.fromkeys(customer_ids):
+            key = self._keys.to_source(cid)
+            if key is not None:
+                by_key[key] = cid
+        keys = list(by_key)
+        size = self.config.batch.max_batch_size
+        chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
+        params = self._sparse_params(fields)
+        results = await asyncio.gather(
+            *(self._fetch_chunk(chunk, params, fields) for chunk in chunks)
+        )
+        merged: Records = {}
+        for records in results:
+            merged.update(records)
+        if self.is_list:
+            for cid in by_key.values():
+                merged.setdefault(cid, ())
+        return merged
+
+    def attributes(self, fields: frozenset[str] | None) -> list[str] | None:
+        """The upstream attributes to ask for, or None to ask for everything."""
+        sparse = self.config.sparse_fields
+        if sparse is None or fields is None:
+            return None
+        return sorted(self.mapper.attributes_for(fields) | set(sparse.always))
+
+    def _sparse_params(self, fields: frozenset[str] | None) -> dict[str, str]:
+        attributes = self.attributes(fields)
+        if attributes is None or self.config.sparse_fields is None:
+            return {}
+        return {self.config.sparse_fields.param: ",".join(attributes)}
+
+    async def _fetch_chunk(
+        self, keys: list[str], sparse: dict[str, str], fields: frozenset[str] | None
+    ) -> Records:
+        batch = self.config.batch
+        params: list[tuple[str, str]] = [*batch.params.items(), *sparse.items()]
+        content: bytes | None = None
+        headers: dict[str, str] = {}
+        ids = batch.ids
+        if ids.style == "comma":
+            params.append((ids.name, ",".join(keys)))
+        elif ids.style == "repeat":
+            params.extend((ids.name, k) for k in keys)
+        elif ids.style == "json":
+            content = orjson.dumps({ids.name: keys})
+            headers["content-type"] = "application/json"
+        else:
+            content = encode_xml_ids(ids.xml_root or "", ids.name, keys, ids.xml_namespace)
+            headers["content-type"] = "application/xml"
+        body = await self.request(batch.method, batch.path, params, content, headers)
+        return self._parse_batch(body, fields)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        params: Sequence[tuple[str, str]] = (),
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """One upstream call, decoded; every failure surfaces as a ``GatewayError``."""
+        url = self.config.base_url.rstrip("/") + path
+        async with self._slots:
+            with self._map_errors():
+                request = self._http.build_request(
+                    method,
+                    url,
+                    params=params,
+                    content=content,
+                    headers=headers,
+                    timeout=self._timeout,
+                )
+                async with self._send(request) as response:
+                    body = await self._read_capped(response)
+                    self._check_status(response)
+        try:
+            return decode(self.config, body)
+        except CodecError as exc:
+            raise UpstreamDataInvalid(str(exc), source=self.name) from None
+
+    @contextlib.asynccontextmanager
+    async def _send(self, request: httpx.Request) -> AsyncIterator[httpx.Response]:
+        response = await self._http.send(request, stream=True)
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        cap = self.config.max_response_bytes
+        declared = response.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > cap:
+            raise UpstreamDataInvalid(
+                f"response of {declared} bytes exceeds the {cap} byte limit", source=self.name
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_raw():
+            size += len(chunk)
+            if size > cap:
+                raise UpstreamDataInvalid(
+                    f"response exceeds the {cap} byte limit", source=self.name
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _check_status(self, response: httpx.Response) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        if status == 429:
+            raise UpstreamRateLimited(
+                "upstream rate limit reached",
+                source=self.name,
+                retry_after=_retry_after(response.headers.get("retry-after")),
+            )
+        if status >= 500:
+            raise UpstreamUnavailable(f"upstream answered {status}", source=self.name)
+        raise UpstreamRejected(f"upstream refused the request with {status}", source=self.name)
+
+    @contextlib.contextmanager
+    def _map_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except GatewayError:
+            raise
+        except httpx.TimeoutException:
+            raise UpstreamTimeout("upstream did not answer in time", source=self.name) from None
+        except httpx.DecodingError as exc:
+            raise UpstreamDataInvalid(f"undecodable body: {exc}", source=self.name) from None
+        except httpx.HTTPError as exc:
+            # The message of a transport error can carry the URL; keep only its kind.
+            raise UpstreamUnavailable(
+                f"upstream unreachable ({type(exc).__name__})", source=self.name
+            ) from None
+
+    def _parse_batch(self, body: Any, fields: frozenset[str] | None) -> Records:
+        raw_records = self._records(body)
+        if raw_records is None:
+            return {}
+        if isinstance(raw_records, dict):
+            raw_records = [raw_records]
+        if not isinstance(raw_records, list):
+            raise UpstreamDataInvalid(
+                f"expected a list of records at {self.config.batch.records!r}", source=self.name
+            )
+        return self.map_records(raw_records, self._record_key, fields)
+
+    def map_records(
+        self, raw_records: list[Any], key_of: Any, fields: frozenset[str] | None
+    ) -> Records:
+        """Map raw records and key them by customer id, grouping where the entity is a list."""
+        out: Records = {}
+        for raw in raw_records:
+            key = key_of(raw)
+            cid = self._keys.to_customer(str(key)) if key is not None else None
+            if cid is None:
+                log.warning("record without a usable key", source=self.name, key=key)
+                continue
+            record = self.mapper.map(raw, fields)
+            if record.issues:
+                log.warning(
+                    "invalid upstream fields",
+                    source=self.name,
+                    customer_id=cid,
+                    fields=sorted(record.issues),
+                )
+            if self.is_list:
+                out[cid] = (*out.get(cid, ()), record)
+            else:
+                out[cid] = record
+        return out
+
+    async def list_page(
+        self,
+        limit: int,
+        cursor: str | None,
+        updated_since: datetime | None,
+        fields: frozenset[str] | None,
+    ) -> tuple[list[str], Records, str | None]:
+        """One page of the primary source's listing: ids in order, their records, next cursor."""
+        listing = self.config.listing
+        if listing is None or self._list_records is None or self._next_cursor is None:
+            raise UpstreamRejected("this source has no listing endpoint", source=self.name)
+        params: list[tuple[str, str]] = [(listing.limit_param, str(limit))]
+        params.extend(self._sparse_params(fields).items())
+        if cursor:
+            params.append((listing.cursor_param, cursor))
+        if updated_since is not None and listing.updated_since_param:
+            params.append((listing.updated_since_param, updated_since.isoformat()))
+        body = await self.request("GET", listing.path, params)
+        raw = self._list_records(body) or []
+        if not isinstance(raw, list):
+            raise UpstreamDataInvalid(
+                f"expected a list of records at {listing.records!r}", source=self.name
+            )
+        records = self.map_records(raw, self._record_key, fields)
+        next_cursor = self._next_cursor(body)
+        return list(records), records, str(next_cursor) if next_cursor else None
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

@@ -1,0 +1,91 @@
+"""The one error hierarchy of the gateway.
+
+Every error a client can see carries a GraphQL ``code`` and, where one is to blame, the
+source. graphql-core turns an instance raised or returned by a resolver into a located
+GraphQL error and copies ``extensions``; nothing else needs translating.
+"""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Something the client should hear about, with a stable machine-readable code."""
+
+    code = "INTERNAL"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        customer_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        # Not named ``source``: graphql-core reads that attribute as a GraphQL document.
+        self.source_name = source
+        self.customer_id = customer_id
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        """The GraphQL error extensions; graphql-core copies them onto the located error."""
+        ext = {"code": self.code}
+        if self.source_name is not None:
+            ext["source"] = self.source_name
+        if self.customer_id is not None:
+            ext["customerId"] = self.customer_id
+        return ext
+
+
+class UpstreamError(GatewayError):
+    """An upstream could not give us what we asked for."""
+
+    code = "UPSTREAM_UNAVAILABLE"
+
+
+class UpstreamUnavailable(UpstreamError):
+    """The upstream refused the connection, dropped it, or answered with a server error."""
+
+    code = "UPSTREAM_UNAVAILABLE"
+
+
+class UpstreamTimeout(UpstreamError):
+    """The upstream did not answer within its timeout or the request's deadline."""
+
+    code = "UPSTREAM_TIMEOUT"
+
+
+class UpstreamRateLimited(UpstreamError):
+    """The upstream answered 429, or our own outbound limit for it is exhausted."""
+
+    code = "UPSTREAM_RATE_LIMITED"
+
+    def __init__(
+        self, message: str, *, source: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, source=source)
+        self.retry_after = retry_after
+
+
+class UpstreamRejected(UpstreamError):
+    """The upstream answered 4xx to a request we built: a bug or a config mismatch."""
+
+    code = "UPSTREAM_REJECTED"
+
+
+class CircuitOpen(UpstreamError):
+    """The source's circuit breaker is open; the call was not attempted."""
+
+    code = "CIRCUIT_OPEN"
+
+
+class UpstreamDataInvalid(GatewayError):
+    """The upstream answered, but the payload or one of its fields is not what we expect."""
+
+    code = "UPSTREAM_DATA_INVALID"
+
+
+class BadRequest(GatewayError):
+    """The client's request is malformed or asks for something impossible."""
+
+    code = "BAD_REQUEST"

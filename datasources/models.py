@@ -1,0 +1,136 @@
+"""The internal customer model every source is normalized into.
+
+Each entity is a frozen dataclass; a source's mapping fills some of its fields. ``issues``
+names the fields whose upstream value was invalid (field name -> reason), so a resolver can
+null exactly that field and report it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Final, Literal, get_args, get_origin, get_type_hints
+
+NO_ISSUES: Final[Mapping[str, str]] = MappingProxyType({})
+
+Entity = Literal["customer", "orders", "loyalty", "preferences"]
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerProfile:
+    """The CRM-like facts about a customer."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    birth_date: date | None = None
+    country: str | None = None
+    city: str | None = None
+    segment: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    issues: Mapping[str, str] = field(default_factory=lambda: NO_ISSUES, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    """One line item of an order; prices are in minor units of the order's currency."""
+
+    sku: str | None = None
+    title: str | None = None
+    quantity: int | None = None
+    unit_price_minor: int | None = None
+    issues: Mapping[str, str] = field(default_factory=lambda: NO_ISSUES, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """An order placed by a customer."""
+
+    id: str | None = None
+    placed_at: datetime | None = None
+    status: str | None = None
+    total_minor: int | None = None
+    currency: str | None = None
+    lines: tuple[OrderLine, ...] = ()
+    issues: Mapping[str, str] = field(default_factory=lambda: NO_ISSUES, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LoyaltyMembership:
+    """A customer's membership in the loyalty programme."""
+
+    member_number: str | None = None
+    tier: str | None = None
+    points: int | None = None
+    member_since: date | None = None
+    issues: Mapping[str, str] = field(default_factory=lambda: NO_ISSUES, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPreference:
+    """Consent and language for one marketing channel."""
+
+    channel: str | None = None
+    opt_in: bool | None = None
+    language: str | None = None
+    updated_at: date | None = None
+    issues: Mapping[str, str] = field(default_factory=lambda: NO_ISSUES, compare=False)
+
+
+# Which dataclass an entity's records become, and whether a customer has one or many.
+ENTITY_MODELS: Final[Mapping[str, type[Any]]] = MappingProxyType(
+    {
+        "customer": CustomerProfile,
+        "orders": Order,
+        "loyalty": LoyaltyMembership,
+        "preferences": ChannelPreference,
+    }
+)
+ENTITY_IS_LIST: Final[Mapping[str, bool]] = MappingProxyType(
+    {"customer": False, "orders": True, "loyalty": False, "preferences": True}
+)
+
+ScalarKind = Literal["string", "int", "decimal", "bool", "date", "datetime", "list"]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelField:
+    """A field of a model as the mapping sees it: its kind and, for lists, the item model."""
+
+    name: str
+    kind: ScalarKind
+    item_model: type[Any] | None = None
+
+
+_KINDS: Final[Mapping[type[Any], ScalarKind]] = MappingProxyType(
+    {
+        str: "string",
+        int: "int",
+        Decimal: "decimal",
+        bool: "bool",
+        date: "date",
+        datetime: "datetime",
+    }
+)
+
+
+def model_fields(model: type[Any]) -> dict[str, ModelField]:
+    """The mappable fields of a model dataclass, with their kinds."""
+    hints = get_type_hints(model)
+    fields: dict[str, ModelField] = {}
+    for f in dataclasses.fields(model):
+        if f.name == "issues":
+            continue
+        hint = hints[f.name]
+        if get_origin(hint) is tuple:
+            fields[f.name] = ModelField(f.name, "list", get_args(hint)[0])
+            continue
+        base = next(a for a in get_args(hint) if a is not type(None))
+        fields[f.name] = ModelField(f.name, _KINDS[base])
+    return fields

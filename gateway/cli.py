@@ -1,0 +1,170 @@
+"""The ``customer-graph`` command: serve, sandbox, demo, check-config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from gateway.app import create_app
+from gateway.logs import configure_logging
+from gateway.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    configure_logging(args.log_format if hasattr(args, "log_format") else "console")
+    code: int = args.run(args)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="customer-graph", description="A GraphQL gateway over customer REST APIs."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the gateway against configured upstreams")
+    serve.add_argument("--config", type=Path, default=None, help="config file (TOML)")
+    serve.add_argument("--host", default=None, help="overrides server.host")
+    serve.add_argument("--port", type=int, default=None, help="overrides server.port")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve.add_argument("--log-format", choices=["json", "console"], default="json")
+    serve.set_defaults(run=_serve)
+
+    sandbox = commands.add_parser("sandbox", help="run the four sample upstream APIs")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8100)
+    _sandbox_options(sandbox)
+    sandbox.set_defaults(run=_sandbox)
+
+    demo = commands.add_parser("demo", help="run the sandbox and the gateway together")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000, help="gateway port")
+    demo.add_argument("--sandbox-port", type=int, default=8100)
+    _sandbox_options(demo)
+    demo.set_defaults(run=_demo)
+
+    check = commands.add_parser("check-config", help="validate a config file, report all errors")
+    check.add_argument("file", type=Path, nargs="?", default=DEFAULT_CONFIG)
+    check.set_defaults(run=_check_config)
+    return parser
+
+
+def _sandbox_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--faults",
+        default=None,
+        help="e.g. 'crm=latency_ms:100,failure_rate:0.3;*=latency_ms:20' (see docs/sandbox.md)",
+    )
+    parser.add_argument("--latency-ms", type=float, default=None, help="latency for every API")
+
+
+def _sandbox_app(args: argparse.Namespace) -> object:
+    from sandbox import SandboxSettings, create_app as create_sandbox, faults_from_env
+    from sandbox import parse_fault_spec
+
+    faults = faults_from_env(os.environ)
+    if args.faults:
+        faults.update(parse_fault_spec(args.faults))
+    if args.latency_ms is not None:
+        for fault in faults.values():
+            fault.latency_ms = args.latency_ms
+    return create_sandbox(SandboxSettings(customers=args.customers, seed=args.seed, faults=faults))
+
+
+def _load(path: Path | None) -> Settings | None:
+    try:
+        return load_settings(path)
+    except ConfigError as exc:
+        print(f"invalid configuration ({len(exc.problems)} problems):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    settings = _load(args.file)
+    if settings is None:
+        return 1
+    print(f"{args.file}: ok ({len(settings.sources)} sources: {', '.join(settings.sources)})")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = _load(args.config)
+    if settings is None:
+        return 1
+    server = settings.server.model_copy(
+        update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    )
+    settings = settings.model_copy(update={"server": server})
+    uvicorn.run(
+        create_app(settings),
+        host=server.host,
+        port=server.port,
+        log_config=None,
+        access_log=False,
+    )
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    try:
+        app = _sandbox_app(args)
+    except ValueError as exc:
+        print(f"invalid sandbox options: {exc}", file=sys.stderr)
+        return 2
+    print(f"sandbox APIs on http://{args.host}:{args.port}/{{crm,orders,loyalty,preferences}}")
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)  # type: ignore[arg-type]
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    try:
+        sandbox_app = _sandbox_app(args)
+    except ValueError as exc:
+        print(f"invalid sandbox options: {exc}", file=sys.stderr)
+        return 2
+    environ = {**os.environ, "SANDBOX_URL": f"http://{args.host}:{args.sandbox_port}"}
+    try:
+        settings = load_settings(None, environ)
+    except ConfigError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    gateway_app = create_app(settings)
+
+    async def run_both() -> None:
+        servers = [
+            uvicorn.Server(
+                uvicorn.Config(app, host=args.host, port=port, log_config=None, access_log=False)
+            )
+            for app, port in ((sandbox_app, args.sandbox_port), (gateway_app, args.port))
+        ]
+        tasks = [asyncio.create_task(s.serve()) for s in servers]
+        while not all(s.started for s in servers):
+            if any(t.done() for t in tasks):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            print(
+                f"\n  GraphiQL:  http://{args.host}:{args.port}/graphql\n"
+                f"  Sandbox:   http://{args.host}:{args.sandbox_port}/_stats\n",
+                flush=True,
+            )
+        await asyncio.gather(*tasks)
+
+    asyncio.run(run_both())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,28 @@
+"""One long-lived httpx client per upstream, over the transport chosen in settings."""
+
+from __future__ import annotations
+
+import httpx
+from httpx_aiohttp import AiohttpTransport
+
+from datasources import SourceConfig, SourceSet
+from gateway.settings import Settings
+
+
+def open_sources(settings: Settings) -> SourceSet:
+    """The configured sources with their HTTP clients; close with ``SourceSet.aclose``."""
+    transport_kind = settings.server.http_transport
+
+    def http_client(config: SourceConfig) -> httpx.AsyncClient:
+        limits = httpx.Limits(
+            max_connections=config.max_concurrency,
+            max_keepalive_connections=config.max_concurrency,
+        )
+        transport: httpx.AsyncBaseTransport
+        if transport_kind == "aiohttp":
+            transport = AiohttpTransport(limits=limits)
+        else:
+            transport = httpx.AsyncHTTPTransport(limits=limits)
+        return httpx.AsyncClient(transport=transport, limits=limits, follow_redirects=False)
+
+    return SourceSet(settings.sources, http_client)

@@ -1,0 +1,54 @@
+"""The per-request context: sources, this request's loaders and what the operation needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+
+from datasources import SourceSet
+from resolvers.demand import DemandTable, collect_demand
+from resolvers.loaders import SourceLoader
+
+
+class RequestContext:
+    """Created for each GraphQL request; holds nothing that outlives it."""
+
+    def __init__(
+        self,
+        sources: SourceSet,
+        demand_table: DemandTable,
+        request: Any = None,
+        response: Any = None,
+    ) -> None:
+        self.sources = sources
+        self.request = request
+        self.response = response
+        self._table = demand_table
+        self._plan: dict[str, frozenset[str]] | None = None
+        self._loaders: dict[str, SourceLoader] = {}
+
+    def plan(self, info: GraphQLResolveInfo) -> dict[str, frozenset[str]]:
+        """Sources to call for this operation, each with the fields wanted from it.
+
+        Computed once for the whole operation, so every root field shares one loader (and
+        one batch) per source.
+        """
+        if self._plan is None:
+            root = info.schema.get_root_type(info.operation.operation)
+            demand = collect_demand(
+                info.schema,
+                root,  # type: ignore[arg-type]
+                info.operation.selection_set,
+                info.fragments,
+                info.variable_values,
+                self._table,
+            )
+            self._plan = self.sources.plan(demand)
+        return self._plan
+
+    def loader(self, source: str, fields: frozenset[str]) -> SourceLoader:
+        loader = self._loaders.get(source)
+        if loader is None:
+            loader = self._loaders[source] = SourceLoader(self.sources.clients[source], fields)
+        return loader

@@ -1,0 +1,81 @@
+"""Load customers from every source the operation needs, concurrently, in one round."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+
+from datasources import BadRequest, GatewayError
+from resolvers.context import RequestContext
+
+
+@dataclass(slots=True)
+class CustomerRecords:
+    """What each source returned for one customer: a record, a tuple, None, or an error."""
+
+    id: str
+    by_source: dict[str, Any]
+
+
+@dataclass(slots=True)
+class CustomerPage:
+    customers: list[CustomerRecords]
+    next_cursor: str | None
+
+
+async def load_customers(
+    ctx: RequestContext, info: GraphQLResolveInfo, ids: Sequence[str]
+) -> list[CustomerRecords | None]:
+    """Each id's records, in order; None where the primary source does not know the id."""
+    plan = ctx.plan(info)
+    names = list(plan)
+    per_source = await asyncio.gather(*(_load_all(ctx, name, plan[name], ids) for name in names))
+    primary = names.index(ctx.sources.primary)
+    out: list[CustomerRecords | None] = []
+    for i, cid in enumerate(ids):
+        if per_source[primary][i] is None:
+            out.append(None)
+            continue
+        out.append(CustomerRecords(cid, {name: per_source[n][i] for n, name in enumerate(names)}))
+    return out
+
+
+async def _load_all(
+    ctx: RequestContext, source: str, fields: frozenset[str], ids: Sequence[str]
+) -> list[Any]:
+    loader = ctx.loader(source, fields)
+    results = await asyncio.gather(*(loader.load(i) for i in ids), return_exceptions=True)
+    for result in results:
+        # Source failures become per-field errors; anything else is a bug and fails loudly.
+        if isinstance(result, BaseException) and not isinstance(result, GatewayError):
+            raise result
+    return results
+
+
+async def list_customers(
+    ctx: RequestContext,
+    info: GraphQLResolveInfo,
+    first: int,
+    after: str | None,
+    updated_since: datetime | None,
+) -> CustomerPage:
+    """A page of the primary source's listing, joined with the other sources' records."""
+    primary = ctx.sources.primary
+    client = ctx.sources.clients[primary]
+    listing = client.config.listing
+    if listing is None:
+        raise BadRequest("the primary source has no listing endpoint", source=primary)
+    if not 0 < first <= listing.max_limit:
+        raise BadRequest(f"first must be between 1 and {listing.max_limit}, got {first}")
+    fields = ctx.plan(info)[primary]
+    ids, records, next_cursor = await client.list_page(first, after, updated_since, fields)
+    loader = ctx.loader(primary, fields)
+    for cid, record in records.items():
+        loader.prime(cid, record)
+    customers = await load_customers(ctx, info, ids)
+    return CustomerPage([c for c in customers if c is not None], next_cursor)

@@ -1,0 +1,149 @@
+"""The unified Customer and its parts, as GraphQL types.
+
+Values already loaded are plain attributes (no resolver per scalar). A field whose source
+failed or sent an invalid value holds the error itself: graphql-core raises an exception
+found as a field value at that field's path, so only that field is null.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from schema.money import to_amount
+
+
+@strawberry.type(description="An amount of money in a currency.")
+class Money:
+    amount: Decimal = strawberry.field(description="Decimal amount in major units.")
+    currency: str = strawberry.field(description="ISO 4217 currency code.")
+    minor_units: int = strawberry.field(description="The amount in the currency's minor unit.")
+
+    @classmethod
+    def of(cls, minor: int, currency: str) -> Money:
+        return cls(amount=to_amount(minor, currency), currency=currency, minor_units=minor)
+
+
+@strawberry.type
+class OrderLine:
+    sku: str | None
+    title: str | None
+    quantity: int | None
+    unit_price: Money | None
+
+
+@strawberry.type
+class Order:
+    id: strawberry.ID
+    placed_at: datetime | None
+    status: str | None
+    total: Money | None
+    line_items: list[OrderLine] | None
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class OrderEdge:
+    cursor: str
+    node: Order
+
+
+@strawberry.type
+class OrderConnection:
+    edges: list[OrderEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type(description="Membership in the loyalty programme.")
+class LoyaltyMembership:
+    member_number: str | None
+    tier: str | None
+    points: int | None
+    member_since: date | None
+
+
+@strawberry.type(description="Consent and language for one marketing channel.")
+class ChannelPreference:
+    channel: str | None
+    opt_in: bool | None
+    language: str | None
+    updated_at: date | None
+
+
+@strawberry.type(description="One customer, unified from every configured source.")
+class Customer:
+    id: strawberry.ID
+    first_name: str | None
+    last_name: str | None
+    name: str | None = strawberry.field(description="First and last name.")
+    email: str | None
+    phone: str | None
+    birth_date: date | None
+    country: str | None = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
+    city: str | None
+    segment: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    loyalty: LoyaltyMembership | None
+    preferences: list[ChannelPreference] | None
+    total_spent: Money | None = strawberry.field(
+        description="Sum of the customer's orders that were not cancelled or refunded."
+    )
+    _orders: strawberry.Private[Any]
+
+    @strawberry.field(description="The customer's orders, newest first.")
+    def orders(self, first: int = 10, after: str | None = None) -> OrderConnection | None:
+        orders = self._orders
+        if isinstance(orders, Exception):
+            raise orders
+        if orders is None:
+            orders = ()
+        start = _offset(after) + 1 if after else 0
+        page = orders[start : start + max(first, 0)]
+        edges = [OrderEdge(cursor=_cursor(start + i), node=node) for i, node in enumerate(page)]
+        return OrderConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=start + len(page) < len(orders),
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=len(orders),
+        )
+
+
+@strawberry.type
+class CustomerEdge:
+    cursor: str
+    node: Customer
+
+
+@strawberry.type
+class CustomerConnection:
+    edges: list[CustomerEdge]
+    page_info: PageInfo
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"order:{offset}".encode()).decode()
+
+
+def _offset(cursor: str) -> int:
+    from datasources import BadRequest
+
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind == "order" and value.isdigit():
+            return int(value)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise BadRequest(f"invalid cursor {cursor!r}")
