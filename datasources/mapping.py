@@ -58,7 +58,7 @@ def root_attributes(path: str) -> set[str]:
                 if isinstance(child, dict):
                     visit(child)
 
-    visit(jmespath.compile(path).parsed)
+    visit(dict(jmespath.compile(path).parsed))
     return found
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
+
 import httpx
 
 from datasources.client import SourceClient
@@ -26,7 +27,7 @@ class SourceSet:
         for name, cfg in configs.items():
             for field in cfg.fields:
                 self._owners[(cfg.entity, field)] = name
-        self._entity_source = {
+        self._entity_source: dict[str, str] = {
             cfg.entity: name for name, cfg in configs.items() if cfg.entity != "customer"
         }
 

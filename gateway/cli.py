@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import uvicorn
+from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.logs import configure_logging
@@ -68,9 +69,9 @@ def _sandbox_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency-ms", type=float, default=None, help="latency for every API")
 
 
-def _sandbox_app(args: argparse.Namespace) -> object:
-    from sandbox import SandboxSettings, create_app as create_sandbox, faults_from_env
-    from sandbox import parse_fault_spec
+def _sandbox_app(args: argparse.Namespace) -> Starlette:
+    from sandbox import SandboxSettings, faults_from_env, parse_fault_spec
+    from sandbox import create_app as create_sandbox
 
     faults = faults_from_env(os.environ)
     if args.faults:
@@ -124,7 +125,7 @@ def _sandbox(args: argparse.Namespace) -> int:
         print(f"invalid sandbox options: {exc}", file=sys.stderr)
         return 2
     print(f"sandbox APIs on http://{args.host}:{args.port}/{{crm,orders,loyalty,preferences}}")
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)  # type: ignore[arg-type]
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
 

@@ -7,6 +7,7 @@ location, so ``check-config`` and start-up can print them all.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -146,10 +147,8 @@ def apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> dic
             node = child
         value: Any = environ[key]
         if value[:1] in ("[", "{"):
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 value = json.loads(value)
-            except json.JSONDecodeError:
-                pass
         node[path[-1]] = value
     return merged
 

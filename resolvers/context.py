@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import GraphQLResolveInfo
@@ -28,7 +29,7 @@ class RequestContext:
         self._plan: dict[str, frozenset[str]] | None = None
         self._loaders: dict[str, SourceLoader] = {}
 
-    def plan(self, info: GraphQLResolveInfo) -> dict[str, frozenset[str]]:
+    def plan(self, info: GraphQLResolveInfo[Any]) -> dict[str, frozenset[str]]:
         """Sources to call for this operation, each with the fields wanted from it.
 
         Computed once for the whole operation, so every root field shares one loader (and
@@ -41,7 +42,7 @@ class RequestContext:
                 root,  # type: ignore[arg-type]
                 info.operation.selection_set,
                 info.fragments,
-                info.variable_values,
+                _coerced(info.variable_values),
                 self._table,
             )
             self._plan = self.sources.plan(demand)
@@ -52,3 +53,9 @@ class RequestContext:
         if loader is None:
             loader = self._loaders[source] = SourceLoader(self.sources.clients[source], fields)
         return loader
+
+
+def _coerced(variables: Any) -> Mapping[str, Any]:
+    # graphql-core 3.3 wraps the coerced values; 3.2 passes the dict itself.
+    coerced: Mapping[str, Any] = getattr(variables, "coerced", variables)
+    return coerced

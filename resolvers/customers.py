@@ -29,7 +29,7 @@ class CustomerPage:
 
 
 async def load_customers(
-    ctx: RequestContext, info: GraphQLResolveInfo, ids: Sequence[str]
+    ctx: RequestContext, info: GraphQLResolveInfo[Any], ids: Sequence[str]
 ) -> list[CustomerRecords | None]:
     """Each id's records, in order; None where the primary source does not know the id."""
     plan = ctx.plan(info)
@@ -59,7 +59,7 @@ async def _load_all(
 
 async def list_customers(
     ctx: RequestContext,
-    info: GraphQLResolveInfo,
+    info: GraphQLResolveInfo[Any],
     first: int,
     after: str | None,
     updated_since: datetime | None,

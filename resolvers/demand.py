@@ -10,19 +10,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
+    BooleanValueNode,
+    DirectiveNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLIncludeDirective,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
-    GraphQLSkipDirective,
     InlineFragmentNode,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
 )
-from graphql.execution.values import get_directive_values
 
 # GraphQL type name -> field name -> (entity, model fields the field reads).
 DemandTable = Mapping[str, Mapping[str, tuple[str, tuple[str, ...]]]]
@@ -45,13 +45,27 @@ def collect_demand(
 
 
 def _included(node: Any, variables: Mapping[str, Any]) -> bool:
-    if not node.directives:
-        return True
-    skip = get_directive_values(GraphQLSkipDirective, node, variables)
-    if skip and skip.get("if") is True:
-        return False
-    include = get_directive_values(GraphQLIncludeDirective, node, variables)
-    return not (include and include.get("if") is False)
+    for directive in node.directives or ():
+        name = directive.name.value
+        if name not in ("skip", "include"):
+            continue
+        condition = _condition(directive, variables)
+        if condition is (name == "skip"):
+            return False
+    return True
+
+
+def _condition(directive: DirectiveNode, variables: Mapping[str, Any]) -> bool | None:
+    for argument in directive.arguments or ():
+        if argument.name.value != "if":
+            continue
+        value = argument.value
+        if isinstance(value, BooleanValueNode):
+            return value.value
+        if isinstance(value, VariableNode):
+            found = variables.get(value.name.value)
+            return found if isinstance(found, bool) else None
+    return None
 
 
 def _walk(
@@ -89,7 +103,7 @@ def _walk(
                     seen_fragments,
                 )
         elif isinstance(selection, InlineFragmentNode):
-            target = parent
+            target: GraphQLNamedType = parent
             if selection.type_condition is not None:
                 target = schema.get_type(selection.type_condition.name.value) or parent
             _walk(
@@ -108,10 +122,10 @@ def _walk(
             # Validation forbids fragment cycles; the guard keeps a bad document finite.
             if fragment is None or name in seen_fragments:
                 continue
-            target = schema.get_type(fragment.type_condition.name.value) or parent
+            spread_target = schema.get_type(fragment.type_condition.name.value) or parent
             _walk(
                 schema,
-                target,
+                spread_target,
                 fragment.selection_set,
                 fragments,
                 variables,

@@ -9,7 +9,7 @@ from aiodataloader import DataLoader
 from datasources import GatewayError, SourceClient
 
 
-class SourceLoader(DataLoader):  # type: ignore[misc]
+class SourceLoader(DataLoader[str, Any]):
     """Loads one source's records by customer id; a failed batch fails each of its keys."""
 
     def __init__(self, client: SourceClient, fields: frozenset[str]) -> None:

@@ -15,5 +15,5 @@ def build_schema() -> strawberry.Schema:
     """The schema with the extensions every deployment runs."""
     return strawberry.Schema(
         query=Query,
-        extensions=[ParserCache(maxsize=1024), ValidationCache(maxsize=1024)],
+        extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
     )

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from datasources import (
     ChannelPreference as ChannelPreferenceRecord,
 )
 from datasources import (
-    CustomerProfile,
     GatewayError,
     SourceSet,
     UpstreamDataInvalid,
@@ -111,7 +110,7 @@ def _orders(records: tuple[OrderRecord, ...], source: str, cid: str) -> tuple[Or
                 placed_at=_field(r, "placed_at", source, cid),
                 status=_field(r, "status", source, cid),
                 total=_money(_field(r, "total_minor", source, cid), currency),
-                line_items=lines
+                line_items=cast("Any", lines)
                 if isinstance(lines, Exception)
                 else [
                     OrderLine(

@@ -66,4 +66,5 @@ def encode_xml_ids(root: str, element: str, ids: Sequence[str], namespace: str |
     body = Element(qualify(root))
     for value in ids:
         SubElement(body, qualify(element)).text = value
-    return tostring(body, encoding="utf-8", xml_declaration=True)
+    encoded: bytes = tostring(body, encoding="utf-8", xml_declaration=True)
+    return encoded

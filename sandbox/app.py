@@ -1,0 +1,78 @@
+"""The sandbox app: the four upstream APIs mounted side by side, with shared control endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, NamedTuple
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp
+
+from . import crm, loyalty, orders, preferences
+from .control import control_routes
+from .data import Dataset
+from .edits import CustomerStore
+from .faults import FaultMiddleware, FaultTable
+from .openapi import crm as crm_doc
+from .openapi import loyalty as loyalty_doc
+from .openapi import orders as orders_doc
+from .openapi import preferences as preferences_doc
+from .responses import ORJSONResponse
+from .settings import API_NAMES, SandboxSettings
+from .stats import KeyExtractor, StatsMiddleware, StatsRecorder
+
+
+class _UpstreamAPI(NamedTuple):
+    name: str
+    app: ASGIApp
+    requested_keys: KeyExtractor
+    openapi: dict[str, Any]
+
+
+def create_app(settings: SandboxSettings) -> Starlette:
+    """A sandbox serving `/crm`, `/orders`, `/loyalty` and `/preferences`; state is per app."""
+    dataset = Dataset(settings)
+    stats = StatsRecorder(API_NAMES)
+    faults = FaultTable(settings.faults, settings.seed)
+    apis = (
+        _UpstreamAPI(
+            "crm",
+            crm.create_crm_app(CustomerStore(dataset), settings.customers),
+            crm.requested_keys,
+            crm_doc.DOCUMENT,
+        ),
+        _UpstreamAPI(
+            "orders", orders.create_orders_app(dataset), orders.requested_keys, orders_doc.DOCUMENT
+        ),
+        _UpstreamAPI(
+            "loyalty",
+            loyalty.create_loyalty_app(dataset),
+            loyalty.requested_keys,
+            loyalty_doc.DOCUMENT,
+        ),
+        _UpstreamAPI(
+            "preferences",
+            preferences.create_preferences_app(dataset),
+            preferences.requested_keys,
+            preferences_doc.DOCUMENT,
+        ),
+    )
+    routes: list[BaseRoute] = list(control_routes(stats, faults))
+    for api in apis:
+        # The document is routed ahead of the mount so fetching it is neither counted nor faulted.
+        routes.append(Route(f"/{api.name}/openapi.json", _document(api.openapi), methods=["GET"]))
+        instrumented = StatsMiddleware(
+            FaultMiddleware(api.app, api.name, faults), api.name, stats, api.requested_keys
+        )
+        routes.append(Mount(f"/{api.name}", app=instrumented))
+    return Starlette(routes=routes)
+
+
+def _document(document: dict[str, Any]) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return ORJSONResponse(document)
+
+    return endpoint

@@ -1,0 +1,57 @@
+"""Configuration of a sandbox app: dataset size, seed and per-API faults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+API_NAMES = ("crm", "orders", "loyalty", "preferences")
+
+
+@dataclass
+class Fault:
+    """Misbehaviour injected into one API; mutable so it can be changed while the app runs."""
+
+    latency_ms: float = 0
+    failure_rate: float = 0.0
+    status: int = 500
+    retry_after: float | None = None
+    fail_next: int = 0
+    hang: bool = False
+    drop_after_apply: int = 0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.latency_ms < 0:
+            problems.append("latency_ms must be >= 0")
+        if not 0.0 <= self.failure_rate <= 1.0:
+            problems.append("failure_rate must be between 0 and 1")
+        if not 100 <= self.status <= 599:
+            problems.append("status must be an HTTP status code (100..599)")
+        if self.retry_after is not None and self.retry_after < 0:
+            problems.append("retry_after must be >= 0")
+        if self.fail_next < 0:
+            problems.append("fail_next must be >= 0")
+        if self.drop_after_apply < 0:
+            problems.append("drop_after_apply must be >= 0")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+def _no_faults() -> dict[str, Fault]:
+    return {name: Fault() for name in API_NAMES}
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    """What a sandbox app serves: `customers` generated from `seed`, and the faults per API."""
+
+    customers: int = 10_000
+    seed: int = 42
+    faults: dict[str, Fault] = field(default_factory=_no_faults)
+
+    def __post_init__(self) -> None:
+        if self.customers < 1:
+            raise ValueError("customers must be >= 1")
+        unknown = sorted(set(self.faults) - set(API_NAMES))
+        if unknown:
+            raise ValueError(f"faults for unknown APIs {unknown}; known: {', '.join(API_NAMES)}")

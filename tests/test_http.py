@@ -1,0 +1,43 @@
+"""The HTTP surface: GraphiQL for browsers, GraphQL errors instead of server errors."""
+
+from __future__ import annotations
+
+from tests.conftest import Gateway
+
+
+def test_graphiql_is_served_to_a_browser(gateway: Gateway) -> None:
+    response = gateway.http.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert "text/html" in response.headers["content-type"]
+    assert "graphiql" in response.text.lower()
+
+
+def test_query_over_get(gateway: Gateway) -> None:
+    response = gateway.http.get("/graphql", params={"query": '{ customer(id: "1") { id } }'})
+    assert response.status_code == 200
+    assert response.json() == {"data": {"customer": {"id": "1"}}}
+
+
+def test_invalid_query_gets_a_graphql_error(gateway: Gateway) -> None:
+    response = gateway.http.post("/graphql", json={"query": "{ customer(id: 1) { nope } }"})
+    assert response.status_code in (200, 400)
+    errors = response.json()["errors"]
+    assert any("nope" in e["message"] for e in errors)
+
+
+def test_syntax_error_gets_a_graphql_error(gateway: Gateway) -> None:
+    response = gateway.http.post("/graphql", json={"query": "{ customer(id: "})
+    assert response.status_code in (200, 400)
+    assert response.json()["errors"][0]["message"].startswith("Syntax Error")
+
+
+def test_malformed_body_is_a_client_error(gateway: Gateway) -> None:
+    response = gateway.http.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+
+
+def test_health_and_readiness(gateway: Gateway) -> None:
+    assert gateway.http.get("/healthz").json() == {"status": "ok"}
+    assert gateway.http.get("/readyz").status_code == 200
