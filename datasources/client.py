@@ -131,7 +131,7 @@ class SourceClient:
                 request = self._http.build_request(
                     method,
                     url,
-                    params=params,
+                    params=tuple(params),
                     content=content,
                     headers=headers,
                     timeout=self._timeout,
