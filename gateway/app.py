@@ -27,8 +27,10 @@ log = structlog.get_logger("customer_graph.gateway")
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
     """Strawberry's ASGI view with our context and a faster JSON encoder."""
 
-    def __init__(self, app_state: Any, *, graphiql: bool) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql" if graphiql else None)
+    def __init__(self, app_state: Any, *, graphiql: bool, fast_path: bool) -> None:
+        super().__init__(
+            build_schema(fast_path=fast_path), graphql_ide="graphiql" if graphiql else None
+        )
         self._state = app_state
 
     async def get_context(
@@ -56,7 +58,9 @@ def create_app(settings: Settings) -> Starlette:
             await sources.aclose()
 
     app = Starlette(lifespan=lifespan, exception_handlers={Exception: _internal_error})
-    graphql = GraphQLEndpoint(app.state, graphiql=settings.server.graphiql)
+    graphql = GraphQLEndpoint(
+        app.state, graphiql=settings.server.graphiql, fast_path=settings.server.fast_path
+    )
     app.router.routes.extend(
         [
             Route("/graphql", graphql, methods=["GET", "POST"]),

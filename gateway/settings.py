@@ -53,6 +53,9 @@ class ServerSettings(BaseModel):
     http_transport: Literal["aiohttp", "httpx"] = Field(
         default="aiohttp", description="the httpx transport used for upstream calls"
     )
+    fast_path: bool = Field(
+        default=True, description="run supported queries through compiled plans"
+    )
 
 
 class Settings(BaseModel):

@@ -1,0 +1,8 @@
+"""The plan compiler: validated query operations compiled once, then run without the executor.
+
+See docs/performance.md for the design and for what falls back to Strawberry.
+"""
+
+from schema.fastpath.integration import FastPathExtension, FastPathSchema
+
+__all__ = ["FastPathExtension", "FastPathSchema"]

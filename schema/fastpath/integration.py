@@ -1,0 +1,56 @@
+"""Where plans meet Strawberry: a schema whose execution step runs a plan when it can.
+
+The plan runs inside Strawberry's ``on_execute`` hook, as the last extension, and hands its
+result over through ``execution_context.result``, Strawberry's documented way for an
+extension to provide the result. Parsing and validation (with their caches), the other
+extensions' hooks, ``process_errors`` and the response all stay Strawberry's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import strawberry
+from strawberry.extensions import SchemaExtension
+
+from schema.fastpath.fast_path import DEFAULT_MAX_PLANS, FastPath
+
+
+class FastPathExtension(SchemaExtension):
+    """Executes the operation through a plan unless an earlier extension set a result."""
+
+    def __init__(self, fast_path: FastPath) -> None:
+        super().__init__()
+        self._fast_path = fast_path
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        if context.result is None:
+            result = await self._fast_path.execute(context)
+            if result is not None:
+                context.result = result
+        yield
+
+
+class FastPathSchema(strawberry.Schema):
+    """A Strawberry schema that runs supported query operations through compiled plans."""
+
+    def __init__(
+        self, *args: Any, fast_path: bool = True, max_plans: int = DEFAULT_MAX_PLANS, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # Exception handlers rewrite resolver results per field: left to Strawberry.
+        enabled = fast_path and not self.exception_handlers
+        self.fast_path = FastPath(self, max_plans) if enabled else None
+
+    def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
+        extensions = super().get_extensions(sync)
+        if self.fast_path is None or sync or any(_wraps_resolvers(e) for e in extensions):
+            return extensions
+        return [*extensions, FastPathExtension(self.fast_path)]
+
+
+def _wraps_resolvers(extension: SchemaExtension) -> bool:
+    # An extension with a ``resolve`` hook must see every field resolve: plans skip them.
+    return type(extension).resolve is not SchemaExtension.resolve
