@@ -3,6 +3,7 @@
 See docs/performance.md for the design and for what falls back to Strawberry.
 """
 
+from schema.fastpath.fast_path import FastPath
 from schema.fastpath.integration import FastPathExtension, FastPathSchema
 
-__all__ = ["FastPathExtension", "FastPathSchema"]
+__all__ = ["FastPath", "FastPathExtension", "FastPathSchema"]

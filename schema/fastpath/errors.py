@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from graphql import FieldNode, GraphQLError, located_error
 from graphql.pyutils import Path
@@ -38,24 +38,20 @@ def locate(raw: Exception, nodes: Sequence[FieldNode], position: Position) -> Gr
 class FieldErrors:
     """The operation's field errors, in the order they happened.
 
-    Like graphql-core, an error is dropped when its position, or one of its ancestors, was
-    already nulled by an earlier error: a client sees one error per nulled subtree.
+    graphql-core drops an error whose position, or an ancestor's, was already nulled. Below
+    the root a plan completes synchronously, so nothing runs under a nulled position; only
+    root fields left running after the whole response was nulled can still fail, and those
+    errors are dropped.
     """
 
-    __slots__ = ("_nulled", "errors")
+    __slots__ = ("errors", "response_nulled")
 
     def __init__(self) -> None:
         self.errors: list[GraphQLError] = []
-        self._nulled: set[Any] = set()
+        self.response_nulled = False
 
     def add(self, error: GraphQLError, position: Position) -> None:
-        nulled = self._nulled
-        if None in nulled:
+        if self.response_nulled:
             return
-        current = position
-        while current is not None:
-            if current in nulled:
-                return
-            current = current[0]
-        nulled.add(position)
+        self.response_nulled = position is None
         self.errors.append(error)

@@ -11,6 +11,7 @@ import asyncio
 from typing import Any, Final
 
 import strawberry
+import structlog
 from cachetools import LRUCache
 from graphql import ExecutionResult, Executor
 from strawberry.execution.is_awaitable import optimized_is_awaitable
@@ -22,23 +23,38 @@ from schema.fastpath.compile import PlanCompiler
 from schema.fastpath.execute import execute_plan
 from schema.fastpath.plan import Plan
 
-_REFUSED: Final = object()
+log = structlog.get_logger("customer_graph.fastpath")
 
 DEFAULT_MAX_PLANS: Final = 1024
 
 
 class FastPath:
-    """Runs the supported query operations of one schema through compiled plans."""
+    """Runs the supported query operations of one schema through compiled plans.
+
+    ``planned`` and ``fell_back`` count the operations run each way since start-up.
+    """
 
     def __init__(self, schema: strawberry.Schema, max_plans: int = DEFAULT_MAX_PLANS) -> None:
         self._schema = schema
         self._compiler = PlanCompiler(schema)
         self._conditions: LRUCache[tuple[str, str | None], tuple[str, ...]] = LRUCache(max_plans)
-        self._plans: LRUCache[tuple[Any, ...], Plan | object] = LRUCache(max_plans)
+        # A plan, or why the operation runs on Strawberry.
+        self._plans: LRUCache[tuple[Any, ...], Plan | str] = LRUCache(max_plans)
         self._background: set[asyncio.Future[Any]] = set()
+        self.planned = 0
+        self.fell_back = 0
 
     async def execute(self, context: ExecutionContext) -> ExecutionResult | None:
         """The operation's result, or None when Strawberry's execution must run it."""
+        found = self._plan(context)
+        if found is None:
+            self.fell_back += 1
+            return None
+        self.planned += 1
+        plan, executor = found
+        return await execute_plan(plan, executor, self._background)
+
+    def _plan(self, context: ExecutionContext) -> tuple[Plan, Executor[Any]] | None:
         query, document = context.query, context.graphql_document
         if query is None or document is None or context.operation_type is not OperationType.QUERY:
             return None
@@ -70,12 +86,11 @@ class FastPath:
         if plan is None:
             try:
                 plan = self._compiler.compile(document, executor.operation, conditions)
-            except Unsupported:
-                plan = _REFUSED
+            except Unsupported as refusal:
+                plan = str(refusal)
+                log.info("operation runs on Strawberry", operation=operation_name, reason=plan)
             self._plans[key] = plan
-        if not isinstance(plan, Plan):
-            return None
-        return await execute_plan(plan, executor, self._background)
+        return (plan, executor) if isinstance(plan, Plan) else None
 
 
 def _condition_values(executor: Executor[Any], names: tuple[str, ...]) -> dict[str, bool] | None:

@@ -1,0 +1,315 @@
+"""The fast path answers exactly what plain Strawberry answers, with the same upstream calls.
+
+Generated operations (aliases, merged fields, fragments, directives, variables, nested lists)
+run against two gateways over the same sandbox, one with ``server.fast_path`` off; the JSON
+bodies must be byte-identical (data, error messages, paths, locations, extensions) and the
+sandbox must have seen the same calls. Faults make whole sources fail, so nulls bubble; a
+second pair of gateways maps upstream attributes wrongly, so values are invalid. The last
+test runs both executors in-process over generated object graphs full of invalid values.
+
+Call counts are compared on operations whose root cannot be nulled: when a non-null root
+field fails, graphql-core abandons its sibling root fields, and whether their upstream calls
+reach the sandbox before the response does is a race, with or without the fast path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import graphql
+import pytest
+import strawberry
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.applications import Starlette
+
+from datasources import UpstreamDataInvalid, UpstreamUnavailable
+from gateway.app import create_app
+from sandbox.server import run_in_thread
+from schema import build_schema
+from schema.fastpath import FastPath, FastPathSchema
+from schema.types import ChannelPreference, Customer, LoyaltyMembership, Money, Order, OrderLine
+from tests.conftest import Gateway, Sandbox, sandbox_settings
+from tests.operation_strategies import Operation, integer, operations, string
+
+SCHEMA = build_schema()._schema
+
+
+def _gateway_scalars(ids: list[str]) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
+    return {
+        "ID": st.sampled_from(ids).map(string),
+        # customerList accepts 1..100; 0, -1 and 101 are the client's mistakes.
+        "Int": st.sampled_from([0, 1, 2, 3, 5, 101, -1]).map(integer),
+        "String": st.sampled_from(["b3JkZXI6MA==", "b3JkZXI6Mg==", "nonsense"]).map(string),
+        "DateTime": st.sampled_from(["2024-01-01T00:00:00Z", "2030-01-01T00:00:00+02:00"]).map(
+            string
+        ),
+    }
+
+
+IDS = ["1", "2", "3", "17", "42", "999999"]
+# The orders API refuses a whole batch for one malformed id: with customerList loading after
+# its listing call, whether its ids share that batch is a race, with or without the fast path.
+MALFORMED_IDS = ["abc"]
+
+FAULTS: list[dict[str, dict[str, Any]]] = [
+    {},
+    {},
+    {"loyalty": {"failure_rate": 1.0}},
+    {"orders": {"failure_rate": 1.0, "status": 503}},
+    {"preferences": {"failure_rate": 1.0}, "loyalty": {"failure_rate": 1.0}},
+    {"crm": {"failure_rate": 1.0}},
+]
+
+# Upstream attributes read as the wrong thing: invalid dates, amounts and (non-null) order ids.
+INVALID_DATA = {
+    "CG_SOURCES__CRM__FIELDS__BIRTH_DATE__PATH": "city",
+    "CG_SOURCES__ORDERS__FIELDS__TOTAL_MINOR__PATH": "status",
+    "CG_SOURCES__ORDERS__FIELDS__ID__PATH": "lines",
+    "CG_SOURCES__LOYALTY__FIELDS__POINTS__PATH": "lty_tier",
+}
+
+
+@dataclass
+class GatewayPair:
+    fast: Gateway
+    plain: Gateway
+    plans: FastPath
+
+
+@pytest.fixture(scope="module")
+def pairs(sandbox_server: Sandbox) -> Iterator[dict[str, GatewayPair]]:
+    with ExitStack() as stack:
+
+        def pair(**env: str) -> GatewayPair:
+            fast_app = create_app(sandbox_settings(sandbox_server.url, **env))
+            plain_app = create_app(
+                sandbox_settings(sandbox_server.url, CG_SERVER__FAST_PATH="false", **env)
+            )
+            assert _fast_path(plain_app) is None
+            plans = _fast_path(fast_app)
+            assert plans is not None
+            return GatewayPair(
+                Gateway(stack.enter_context(run_in_thread(fast_app))),
+                Gateway(stack.enter_context(run_in_thread(plain_app))),
+                plans,
+            )
+
+        yield {"valid": pair(), "invalid": pair(**INVALID_DATA)}
+
+
+def _fast_path(app: Starlette) -> FastPath | None:
+    (endpoint,) = [r.endpoint for r in app.routes if getattr(r, "path", None) == "/graphql"]
+    fast_path: FastPath | None = endpoint.schema.fast_path
+    return fast_path
+
+
+def _run(sandbox: Sandbox, gateway: Gateway, operation: Operation, faults: Any) -> Any:
+    sandbox.reset()
+    if faults:
+        sandbox.set_faults(**faults)
+    response = gateway.http.post(
+        "/graphql", json={"query": operation.query, "variables": operation.variables}
+    )
+    assert response.status_code == 200, response.text
+    return response.content, sandbox.calls()
+
+
+GATEWAY_SETTINGS = settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@GATEWAY_SETTINGS
+@given(
+    operation=operations(
+        SCHEMA, _gateway_scalars(IDS + MALFORMED_IDS), root_fields=["customer", "customers"]
+    ),
+    faults=st.sampled_from(FAULTS),
+    data=st.sampled_from(["valid", "valid", "invalid"]),
+)
+def test_fast_path_answers_as_strawberry_does_with_the_same_calls(
+    pairs: dict[str, GatewayPair],
+    sandbox: Sandbox,
+    operation: Operation,
+    faults: dict[str, Any],
+    data: str,
+) -> None:
+    pair = pairs[data]
+    planned = pair.plans.planned
+    fast_body, fast_calls = _run(sandbox, pair.fast, operation, faults)
+    plain_body, plain_calls = _run(sandbox, pair.plain, operation, faults)
+    assert pair.plans.planned == planned + 1
+    assert fast_body.decode() == plain_body.decode()
+    assert fast_calls == plain_calls
+
+
+@GATEWAY_SETTINGS
+@given(
+    operation=operations(SCHEMA, _gateway_scalars(IDS)),
+    faults=st.sampled_from(FAULTS),
+    data=st.sampled_from(["valid", "valid", "invalid"]),
+)
+def test_fast_path_answers_as_strawberry_does_on_every_root_field(
+    pairs: dict[str, GatewayPair],
+    sandbox: Sandbox,
+    operation: Operation,
+    faults: dict[str, Any],
+    data: str,
+) -> None:
+    pair = pairs[data]
+    planned = pair.plans.planned
+    fast_body, _ = _run(sandbox, pair.fast, operation, faults)
+    plain_body, _ = _run(sandbox, pair.plain, operation, faults)
+    assert pair.plans.planned == planned + 1
+    assert fast_body.decode() == plain_body.decode()
+
+
+# In-process: the executors themselves, over object graphs a source could never produce.
+
+
+@strawberry.type
+class GeneratedQuery:
+    @strawberry.field
+    async def customer(self, info: strawberry.Info[dict[str, Any], None]) -> Customer | None:
+        await asyncio.sleep(0)
+        customer: Customer = info.context["customer"]
+        return customer
+
+    @strawberry.field
+    def customers(self, info: strawberry.Info[dict[str, Any], None]) -> list[Customer | None]:
+        # Sometimes an error: this non-null root field then fails while ``customer`` runs.
+        customers: list[Customer | None] = info.context["customers"]
+        return customers
+
+
+FAILURE = UpstreamDataInvalid("points: not a number", source="loyalty", customer_id="7")
+OUTAGE = UpstreamUnavailable("upstream answered 503", source="orders")
+
+
+def _values(good: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Mostly good values, sometimes null, an error value or a value of the wrong type."""
+    wrong = st.sampled_from(
+        [True, 7.0, 7.5, 2**31, -(2**31) - 1, "7", "12,345", b"x", date(2020, 1, 2), [1]]
+    )
+    return st.one_of(good, good, good, st.none(), st.sampled_from([FAILURE, OUTAGE]), wrong)
+
+
+INT = st.sampled_from([0, 7, 2**31 - 1, -(2**31)])
+
+
+def _lists(items: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.lists(items, max_size=3), st.none(), st.just(OUTAGE), st.just("abc"))
+
+
+TEXT = st.sampled_from(["Ada", "", "Ω"])
+MONEY = st.builds(
+    Money,
+    amount=_values(st.just(Decimal("12.30"))),
+    currency=_values(st.sampled_from(["EUR", "JPY"])),
+    minor_units=_values(INT),
+)
+LINE = st.builds(
+    OrderLine,
+    sku=_values(TEXT),
+    title=_values(TEXT),
+    quantity=_values(INT),
+    unit_price=_values(MONEY),
+)
+ORDER = st.builds(
+    Order,
+    id=_values(st.sampled_from(["O-1", "O-2"])),
+    placed_at=_values(st.just(datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC))),
+    status=_values(st.sampled_from(["paid", "cancelled"])),
+    total=_values(MONEY),
+    line_items=_lists(_values(LINE)),
+)
+CUSTOMER = st.builds(
+    Customer,
+    id=_values(st.sampled_from(["1", "2"])),
+    first_name=_values(TEXT),
+    last_name=_values(TEXT),
+    name=_values(TEXT),
+    email=_values(TEXT),
+    phone=_values(TEXT),
+    birth_date=_values(st.just(date(1990, 1, 2))),
+    country=_values(TEXT),
+    city=_values(TEXT),
+    segment=_values(TEXT),
+    created_at=_values(st.just(datetime(2020, 1, 1, tzinfo=UTC))),
+    updated_at=_values(st.just(datetime(2021, 2, 3, tzinfo=UTC))),
+    loyalty=_values(
+        st.builds(
+            LoyaltyMembership,
+            member_number=_values(TEXT),
+            tier=_values(TEXT),
+            points=_values(INT),
+            member_since=_values(st.just(date(2019, 1, 1))),
+        )
+    ),
+    preferences=_lists(
+        _values(
+            st.builds(
+                ChannelPreference,
+                channel=_values(TEXT),
+                opt_in=_values(st.booleans()),
+                language=_values(TEXT),
+                updated_at=_values(st.just(date(2022, 3, 4))),
+            )
+        )
+    ),
+    total_spent=_values(MONEY),
+    _orders=st.one_of(st.lists(ORDER, max_size=4).map(tuple), st.none(), st.just(OUTAGE)),
+)
+
+PLAIN = strawberry.Schema(query=GeneratedQuery)
+FAST = FastPathSchema(query=GeneratedQuery)
+_CURSORS = [base64.urlsafe_b64encode(f"order:{i}".encode()).decode() for i in (0, 2)]
+OBJECT_SCALARS = {
+    "Int": st.sampled_from([0, 1, 2, 10, -1]).map(integer),
+    "String": st.sampled_from([*_CURSORS, "nonsense"]).map(string),
+}
+
+
+def _result(schema: strawberry.Schema, operation: Operation, context: dict[str, Any]) -> Any:
+    result = asyncio.run(schema.execute(operation.query, operation.variables, context))
+    errors = [error.formatted for error in result.errors or ()]
+    return result.data, errors
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _quiet_strawberry() -> Iterator[None]:
+    # Strawberry logs every field error with its traceback; thousands of them slow the run.
+    strawberry_log = logging.getLogger("strawberry.execution")
+    strawberry_log.disabled = True
+    yield
+    strawberry_log.disabled = False
+
+
+@settings(max_examples=250, deadline=None, derandomize=True)
+@given(
+    operation=operations(PLAIN._schema, OBJECT_SCALARS),
+    customers=st.lists(st.one_of(CUSTOMER, st.none()), min_size=1, max_size=3),
+    customer=CUSTOMER,
+    outage=st.integers(0, 9).map(lambda n: n == 0),
+)
+def test_fast_path_completes_invalid_values_as_graphql_core_does(
+    operation: Operation, customers: list[Customer | None], customer: Customer, outage: bool
+) -> None:
+    # An outage fails the non-null root field ``customers`` while ``customer`` is running.
+    context = {"customers": OUTAGE if outage else customers, "customer": customer}
+    assert FAST.fast_path is not None
+    planned = FAST.fast_path.planned
+    assert _result(FAST, operation, context) == _result(PLAIN, operation, context)
+    assert FAST.fast_path.planned == planned + 1
