@@ -44,6 +44,11 @@ class FastPath:
         self.planned = 0
         self.fell_back = 0
 
+    @property
+    def cached_plans(self) -> int:
+        """Plans and refusals held, one per operation shape seen."""
+        return len(self._plans)
+
     async def execute(self, context: ExecutionContext) -> ExecutionResult | None:
         """The operation's result, or None when Strawberry's execution must run it."""
         found = self._plan(context)
