@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -108,10 +109,18 @@ def _serve(args: argparse.Namespace) -> int:
         update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     )
     settings = settings.model_copy(update={"server": server})
+    app = create_app(settings)
+    # What exists now lives as long as the process: keep it out of every collection
+    # (docs/performance.md: 11% less CPU per request on a 100-customer list).
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=server.host,
         port=server.port,
+        # Measured in docs/performance.md: 9% less CPU per small query than asyncio + h11.
+        loop="uvloop",
+        http="httptools",
         log_config=None,
         access_log=False,
     )
