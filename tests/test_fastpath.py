@@ -11,7 +11,7 @@ import pytest
 import strawberry
 from graphql import ExecutionResult as GraphQLResult
 from strawberry.extensions import SchemaExtension
-from strawberry.permission import BasePermission
+from strawberry.permission import BasePermission, PermissionExtension
 
 from gateway.settings import DEFAULT_CONFIG, load_settings
 from schema import build_schema
@@ -61,10 +61,27 @@ class HoldsScope(BasePermission):
         return "items:secret" in info.context["scopes"] or source.name == info.context["me"]
 
 
+class OwnerOnly(BasePermission):
+    """Decided from the object and the context alone: the plan checks it without an info."""
+
+    message = "only the owner reads this"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        return self.allows(source, info.context)
+
+    def allows(self, source: Any, context: Any) -> bool:
+        return bool(source.name == context["me"])
+
+
 @strawberry.type
 class Guarded:
     name: str
     secret: str | None = strawberry.field(permission_classes=[HoldsScope])
+    private: str | None = strawberry.field(permission_classes=[OwnerOnly])
+    notes: list[str] | None = strawberry.field(
+        extensions=[PermissionExtension([OwnerOnly()], fail_silently=True)]
+    )
 
 
 @strawberry.type
@@ -75,7 +92,7 @@ class Query:
 
     @strawberry.field
     def guarded(self) -> list[Guarded]:
-        return [Guarded(name="a", secret="s1"), Guarded(name="b", secret="s2")]
+        return [Guarded(name=n, secret=f"s-{n}", private=f"p-{n}", notes=[f"n-{n}"]) for n in "ab"]
 
     @strawberry.field
     def echo(self, text: str = "hi") -> str:
@@ -160,9 +177,30 @@ def test_field_permissions_are_checked_per_object_by_the_plan() -> None:
     query = "{ guarded { name secret } }"
     result, fast_path = _answers(query, Query, context=lambda: {"scopes": set(), "me": "b"})
     data, errors = result
-    assert data == {"guarded": [{"name": "a", "secret": None}, {"name": "b", "secret": "s2"}]}
+    assert data == {"guarded": [{"name": "a", "secret": None}, {"name": "b", "secret": "s-b"}]}
     assert [(e["message"], e["path"]) for e in errors] == [
         ("needs scope items:secret", ["guarded", 0, "secret"])
+    ]
+    assert fast_path.planned == 1
+
+
+def test_context_permissions_are_checked_without_a_resolve_info() -> None:
+    query = "{ guarded { name private notes } }"
+    result, fast_path = _answers(query, Query, context=lambda: {"scopes": set(), "me": "a"})
+    data, errors = result
+    assert data == {
+        "guarded": [
+            {"name": "a", "private": "p-a", "notes": ["n-a"]},
+            {"name": "b", "private": None, "notes": []},
+        ]
+    }
+    assert errors == [
+        {
+            "message": "only the owner reads this",
+            "locations": [{"line": 1, "column": 18}],
+            "path": ["guarded", 1, "private"],
+            "extensions": {"code": "FORBIDDEN"},
+        }
     ]
     assert fast_path.planned == 1
 

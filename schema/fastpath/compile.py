@@ -37,6 +37,7 @@ from strawberry.types.fields.resolver import StrawberryResolver
 
 from schema.fastpath import complete
 from schema.fastpath.collect import Conditions, Unsupported, collect_fields
+from schema.fastpath.permissions import context_permissions
 from schema.fastpath.plan import Completer, FieldSite, Plan
 from schema.fastpath.serialize import leaf_serializer, passthrough_types
 from schema.fastpath.state import Prepare
@@ -159,6 +160,12 @@ class _Walk:
             return complete.value_entry(
                 site, self.getter(definition.python_name), _passthrough(site.field.type)
             )
+        if definition.base_resolver is None and len(definition.extensions) == 1:
+            permissions = context_permissions(definition.extensions[0])
+            if permissions is not None:
+                return complete.permitted_entry(
+                    site, self.getter(definition.python_name), permissions
+                )
         if definition.is_async or not all(e.supports_sync for e in definition.extensions):
             # Below the root, a plan completes synchronously; an async resolver needs graphql-core.
             raise Unsupported(f"async resolver {site.parent.name}.{site.nodes[0].name.value}")

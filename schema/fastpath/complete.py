@@ -13,8 +13,10 @@ from typing import Any
 
 from graphql import GraphQLError
 from graphql.pyutils import Undefined, is_iterable
+from strawberry.permission import PermissionExtension
 
 from schema.fastpath.errors import Position, locate
+from schema.fastpath.permissions import denied
 from schema.fastpath.plan import Completer, FieldSite
 from schema.fastpath.state import Prepare, RequestState
 
@@ -123,6 +125,16 @@ def value_entry(site: FieldSite, get: Getter, passthrough: frozenset[type[Any]])
             return field_error(raw, nodes, position, is_non_null, state)
 
     return key, get, passthrough, boundary
+
+
+def permitted_entry(site: FieldSite, get: Getter, extension: PermissionExtension) -> Entry:
+    """A field read from its object once its permission classes allow it (permissions.py)."""
+
+    def call(source: Any, position: Position, state: RequestState) -> Any:
+        refused, value = denied(extension, source, state.executor.context_value)
+        return value if refused else get(source)
+
+    return _called_entry(site, call)
 
 
 def resolver_entry(site: FieldSite) -> Entry:
