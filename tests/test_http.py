@@ -41,3 +41,14 @@ def test_malformed_body_is_a_client_error(gateway: Gateway) -> None:
 def test_health_and_readiness(gateway: Gateway) -> None:
     assert gateway.http.get("/healthz").json() == {"status": "ok"}
     assert gateway.http.get("/readyz").status_code == 200
+
+
+def test_metrics_count_upstream_calls(gateway: Gateway) -> None:
+    gateway.query('{ customer(id: "11") { email } }')
+    text = gateway.http.get("/metrics").text
+    line = next(
+        ln
+        for ln in text.splitlines()
+        if ln.startswith('customer_graph_upstream_requests_total{outcome="ok",source="crm"}')
+    )
+    assert float(line.rsplit(" ", 1)[1]) >= 1
