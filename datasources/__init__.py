@@ -1,6 +1,8 @@
 """Upstream sources: configuration, HTTP clients, codecs, mapping and the internal model."""
 
+from datasources.budget import RequestBudget
 from datasources.client import SourceClient
+from datasources.clock import Clock, SystemClock
 from datasources.config import SourceConfig
 from datasources.errors import (
     BadRequest,
@@ -27,15 +29,18 @@ __all__ = [
     "BadRequest",
     "ChannelPreference",
     "CircuitOpen",
+    "Clock",
     "CustomerProfile",
     "GatewayError",
     "LoyaltyMembership",
     "Order",
     "OrderLine",
+    "RequestBudget",
     "SourceClient",
     "SourceConfig",
     "SourceMetrics",
     "SourceSet",
+    "SystemClock",
     "UpstreamDataInvalid",
     "UpstreamError",
     "UpstreamRateLimited",

@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import orjson
 import structlog
 
+from datasources.budget import RequestBudget
+from datasources.clock import Clock, SystemClock
 from datasources.codecs import CodecError, decode, encode_xml_ids
 from datasources.config import SourceConfig
 from datasources.errors import (
+    BadRequest,
     GatewayError,
     UpstreamDataInvalid,
     UpstreamRateLimited,
@@ -26,10 +30,12 @@ from datasources.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from datasources.guard import CallGuard
 from datasources.keys import KeyTemplate
 from datasources.mapping import RecordMapper, compile_path
 from datasources.metrics import SourceMetrics
 from datasources.models import ENTITY_IS_LIST, ENTITY_MODELS
+from datasources.writes import UpdateTemplate, idempotency_key
 
 log = structlog.get_logger("customer_graph.datasources")
 
@@ -42,7 +48,12 @@ class SourceClient:
     """Fetches and normalizes one upstream's records for many customers at once."""
 
     def __init__(
-        self, name: str, config: SourceConfig, http: httpx.AsyncClient, metrics: SourceMetrics
+        self,
+        name: str,
+        config: SourceConfig,
+        http: httpx.AsyncClient,
+        metrics: SourceMetrics,
+        clock: Clock | None = None,
     ) -> None:
         self.name = name
         self._metrics = metrics
@@ -56,7 +67,9 @@ class SourceClient:
         listing = config.listing
         self._list_records = compile_path(listing.records) if listing else None
         self._next_cursor = compile_path(listing.next_cursor) if listing else None
-        self._slots = asyncio.Semaphore(config.max_concurrency)
+        self._clock = clock or SystemClock()
+        self.guard = CallGuard(name, config, metrics, self._clock)
+        self._update = UpdateTemplate(name, config, config.update) if config.update else None
         self._timeout = httpx.Timeout(
             config.timeouts.total,
             connect=config.timeouts.connect,
@@ -64,7 +77,11 @@ class SourceClient:
         )
 
     async def fetch_many(
-        self, customer_ids: Sequence[str], fields: frozenset[str] | None = None
+        self,
+        customer_ids: Sequence[str],
+        fields: frozenset[str] | None = None,
+        *,
+        budget: RequestBudget | None = None,
     ) -> Records:
         """Records for the given customers (unknown ones absent), in as few calls as allowed."""
         by_key: dict[str, str] = {}
@@ -77,7 +94,7 @@ class SourceClient:
         chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
         params = self._sparse_params(fields)
         results = await asyncio.gather(
-            *(self._fetch_chunk(chunk, params, fields) for chunk in chunks)
+            *(self._fetch_chunk(chunk, params, fields, budget) for chunk in chunks)
         )
         merged: Records = {}
         for records in results:
@@ -86,6 +103,11 @@ class SourceClient:
             for cid in by_key.values():
                 merged.setdefault(cid, ())
         return merged
+
+    @property
+    def circuit(self) -> str:
+        """The state of this source's circuit breaker: closed, open or half_open."""
+        return self.guard.breaker.state
 
     def attributes(self, fields: frozenset[str] | None) -> list[str] | None:
         """The upstream attributes to ask for, or None to ask for everything."""
@@ -101,7 +123,11 @@ class SourceClient:
         return {self.config.sparse_fields.param: ",".join(attributes)}
 
     async def _fetch_chunk(
-        self, keys: list[str], sparse: dict[str, str], fields: frozenset[str] | None
+        self,
+        keys: list[str],
+        sparse: dict[str, str],
+        fields: frozenset[str] | None,
+        budget: RequestBudget | None,
     ) -> Records:
         batch = self.config.batch
         params: list[tuple[str, str]] = [*batch.params.items(), *sparse.items()]
@@ -118,7 +144,7 @@ class SourceClient:
         else:
             content = encode_xml_ids(ids.xml_root or "", ids.name, keys, ids.xml_namespace)
             headers["content-type"] = "application/xml"
-        body = await self.request(batch.method, batch.path, params, content, headers)
+        body = await self.request(batch.method, batch.path, params, content, headers, budget=budget)
         return self._parse_batch(body, fields)
 
     async def request(
@@ -128,27 +154,77 @@ class SourceClient:
         params: Sequence[tuple[str, str]] = (),
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        budget: RequestBudget | None = None,
     ) -> Any:
-        """One upstream call, decoded; every failure surfaces as a ``GatewayError``."""
-        url = self.config.base_url.rstrip("/") + path
-        async with self._slots, self._measure():
-            with self._map_errors():
-                request = self._http.build_request(
-                    method,
-                    url,
-                    params=tuple(params),
-                    content=content,
-                    headers=headers,
-                    timeout=self._timeout,
-                )
-                async with self._send(request) as response:
-                    body = await self._read_capped(response)
-                    self._check_status(response)
+        """One idempotent upstream call, decoded; every failure surfaces as a ``GatewayError``.
+
+        Retried, limited and timed by the source's guard, within the request's ``budget``.
+        """
+        body = await self._call(method, path, params, content, headers, budget, retry=True)
         try:
             return decode(self.config, body)
         except CodecError as exc:
             self._metrics.requests.labels(self.name, UpstreamDataInvalid.code).inc()
             raise UpstreamDataInvalid(str(exc), source=self.name) from None
+
+    async def update(
+        self,
+        customer_id: str,
+        changes: Mapping[str, Any],
+        idempotency_seed: str,
+        *,
+        budget: RequestBudget | None = None,
+    ) -> None:
+        """Set model fields upstream; applied once however many attempts it takes.
+
+        The idempotency key sent is derived from ``idempotency_seed`` and the request itself,
+        so a retry (ours, or the client's with the same seed) carries the same key.
+        """
+        update = self.config.update
+        if self._update is None or update is None:
+            raise BadRequest(f"{self.name} accepts no changes", source=self.name)
+        key = self._keys.to_source(customer_id)
+        if key is None:
+            raise BadRequest(f"no customer {customer_id!r} at {self.name}", source=self.name)
+        write = self._update.build(key, changes)
+        headers = {"content-type": write.content_type}
+        if update.idempotency_header:
+            headers[update.idempotency_header] = idempotency_key(idempotency_seed, self.name, write)
+        # Without a key the upstream cannot tell a retry from a second write: send it once.
+        retry = update.idempotency_header is not None
+        await self._call(write.method, write.path, (), write.content, headers, budget, retry=retry)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        params: Sequence[tuple[str, str]],
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        budget: RequestBudget | None,
+        *,
+        retry: bool,
+    ) -> bytes:
+        url = self.config.base_url.rstrip("/") + path
+
+        async def attempt() -> bytes:
+            async with self._measure():
+                with self._map_errors():
+                    request = self._http.build_request(
+                        method,
+                        url,
+                        params=tuple(params),
+                        content=content,
+                        headers=headers,
+                        timeout=self._timeout,
+                    )
+                    async with self._send(request) as response:
+                        body = await self._read_capped(response)
+                        self._check_status(response)
+            return body
+
+        return await self.guard.call(attempt, budget or RequestBudget(self._clock), retry=retry)
 
     @contextlib.asynccontextmanager
     async def _measure(self) -> AsyncIterator[None]:
@@ -193,14 +269,15 @@ class SourceClient:
         status = response.status_code
         if status < 400:
             return
+        retry_after = _retry_after(response.headers.get("retry-after"))
         if status == 429:
             raise UpstreamRateLimited(
-                "upstream rate limit reached",
-                source=self.name,
-                retry_after=_retry_after(response.headers.get("retry-after")),
+                "upstream rate limit reached", source=self.name, retry_after=retry_after
             )
         if status >= 500:
-            raise UpstreamUnavailable(f"upstream answered {status}", source=self.name)
+            raise UpstreamUnavailable(
+                f"upstream answered {status}", source=self.name, retry_after=retry_after
+            )
         raise UpstreamRejected(f"upstream refused the request with {status}", source=self.name)
 
     @contextlib.contextmanager
@@ -264,6 +341,8 @@ class SourceClient:
         cursor: str | None,
         updated_since: datetime | None,
         fields: frozenset[str] | None,
+        *,
+        budget: RequestBudget | None = None,
     ) -> tuple[list[str], Records, str | None]:
         """One page of the primary source's listing: ids in order, their records, next cursor."""
         listing = self.config.listing
@@ -275,7 +354,7 @@ class SourceClient:
             params.append((listing.cursor_param, cursor))
         if updated_since is not None and listing.updated_since_param:
             params.append((listing.updated_since_param, updated_since.isoformat()))
-        body = await self.request("GET", listing.path, params)
+        body = await self.request("GET", listing.path, params, budget=budget)
         raw = self._list_records(body) or []
         if not isinstance(raw, list):
             raise UpstreamDataInvalid(
@@ -287,9 +366,17 @@ class SourceClient:
 
 
 def _retry_after(value: str | None) -> float | None:
+    # Seconds, or an HTTP date (RFC 9110); anything else is ignored.
     if value is None:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -7,6 +7,7 @@ format is documented in docs/sources.md.
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Annotated, Any, Literal
 
@@ -22,8 +23,12 @@ from pydantic import (
 )
 
 from datasources.models import ENTITY_MODELS, Entity, ModelField, model_fields
+from datasources.policies import Breaker, RateLimit, Retries
 
 Format = Literal["json", "xml", "csv"]
+
+# Record paths that name attributes (``a`` or ``a.b``) rather than compute a value.
+PLAIN_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 class _Strict(BaseModel):
@@ -136,11 +141,11 @@ class SparseFields(_Strict):
 
 
 class Timeouts(_Strict):
-    """Per-source time limits in seconds."""
+    """Per-source time limits in seconds; ``total`` bounds one whole call, body included."""
 
     connect: float = Field(default=1.0, gt=0)
-    read: float = Field(default=5.0, gt=0)
-    total: float = Field(default=8.0, gt=0)
+    read: float = Field(default=5.0, gt=0, description="longest wait for the next bytes")
+    total: float = Field(default=8.0, gt=0, description="one attempt, from sending to last byte")
 
 
 class CsvOptions(_Strict):
@@ -203,6 +208,28 @@ class OAuth2ClientCredentials(_Strict):
     audience: str | None = None
 
 
+class UpdateRequest(_Strict):
+    """How to change one customer's record upstream (or one item, for list entities).
+
+    Each field is written to the attribute its read ``path`` names, so only fields with
+    plain dotted paths can be written; the config fails to load otherwise.
+    """
+
+    method: Literal["PUT", "PATCH", "POST"] = "PATCH"
+    path: str = Field(
+        pattern=r"^/",
+        description="appended to base_url; {key} is the source key, other placeholders "
+        "name model fields that identify the item (e.g. {channel})",
+    )
+    body: Literal["json", "form"] = "json"
+    fields: tuple[str, ...] = Field(min_length=1, description="the model fields clients may set")
+    idempotency_header: str | None = Field(
+        default="Idempotency-Key",
+        description="header carrying the write's idempotency key; unset if the upstream has "
+        "none, and then writes are never retried",
+    )
+
+
 SourceAuth = Annotated[
     NoAuth | HeaderAuth | BearerAuth | OAuth2ClientCredentials, Field(discriminator="kind")
 ]
@@ -227,11 +254,15 @@ class SourceConfig(_Strict):
     fields: dict[str, FieldSpec] = Field(min_length=1)
     ttl: float = Field(default=60.0, ge=0, description="seconds a cached record stays fresh")
     timeouts: Timeouts = Field(default_factory=Timeouts)
+    retries: Retries = Field(default_factory=Retries)
+    breaker: Breaker = Field(default_factory=Breaker)
+    rate_limit: RateLimit | None = None
     max_concurrency: int = Field(default=10, ge=1, le=1000)
     max_response_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     csv: CsvOptions = Field(default_factory=CsvOptions)
     xml: XmlOptions = Field(default_factory=XmlOptions)
     auth: SourceAuth = Field(default_factory=NoAuth)
+    update: UpdateRequest | None = None
 
     @field_validator("key_template")
     @classmethod
@@ -275,6 +306,16 @@ class SourceConfig(_Strict):
             raise ValueError("'primary' is only allowed on a source with entity 'customer'")
         return self
 
+    @model_validator(mode="after")
+    def _update_is_invertible(self) -> SourceConfig:
+        if self.update is not None:
+            problems = _update_problems(
+                self.update, self.fields, model_fields(ENTITY_MODELS[self.entity])
+            )
+            if problems:
+                raise ValueError("; ".join(f"update: {p}" for p in problems))
+        return self
+
 
 def _unknown_fields(
     specs: dict[str, FieldSpec], known: dict[str, ModelField], where: str
@@ -302,6 +343,36 @@ def _unknown_fields(
         elif spec.fields:
             errors.append(f"{name}: 'fields' is only allowed on list fields")
     return errors
+
+
+def _update_problems(
+    update: UpdateRequest, specs: dict[str, FieldSpec], known: dict[str, ModelField]
+) -> list[str]:
+    problems: list[str] = []
+    try:
+        placeholders = [p[1] for p in string.Formatter().parse(update.path) if p[1] is not None]
+    except ValueError as exc:
+        return [f"invalid path {update.path!r}: {exc}"]
+    if "key" not in placeholders:
+        problems.append(f"path {update.path!r} needs a '{{key}}' placeholder")
+    for name in placeholders:
+        if name != "key" and name not in update.fields:
+            problems.append(f"path placeholder {{{name}}} must be one of the update's fields")
+    for name in update.fields:
+        spec = specs.get(name)
+        if spec is None:
+            problems.append(f"{name}: not a mapped field of this source")
+            continue
+        kind = known[name].kind
+        if not PLAIN_PATH.fullmatch(spec.path):
+            problems.append(f"{name}: path {spec.path!r} names no single attribute to write")
+        elif update.body == "form" and "." in spec.path and name not in placeholders:
+            problems.append(f"{name}: a form body has no nesting for path {spec.path!r}")
+        if kind == "list":
+            problems.append(f"{name}: list fields cannot be written")
+        if spec.major_to_minor is not None:
+            problems.append(f"{name}: amounts converted to minor units cannot be written")
+    return problems
 
 
 def config_error_details(exc: Any) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class SourceMetrics:
@@ -26,5 +26,24 @@ class SourceMetrics:
             "customer_graph_upstream_invalid_fields_total",
             "Upstream record fields that failed validation and were served as null.",
             ["source", "field"],
+            registry=registry,
+        )
+        self.retries = Counter(
+            "customer_graph_upstream_retries_total",
+            "Upstream calls retried, by source and the error code that caused the retry.",
+            ["source", "reason"],
+            registry=registry,
+        )
+        self.rejected = Counter(
+            "customer_graph_upstream_rejected_total",
+            "Upstream calls never sent: CIRCUIT_OPEN, or queued past the request deadline "
+            "(UPSTREAM_RATE_LIMITED).",
+            ["source", "reason"],
+            registry=registry,
+        )
+        self.circuit = Gauge(
+            "customer_graph_upstream_circuit_state",
+            "1 for the current state of each source's circuit breaker, 0 for the others.",
+            ["source", "state"],
             registry=registry,
         )

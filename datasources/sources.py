@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 import httpx
 
 from datasources.client import SourceClient
+from datasources.clock import Clock, SystemClock
 from datasources.config import SourceConfig
 from datasources.metrics import SourceMetrics
 
@@ -22,12 +23,15 @@ class SourceSet:
         configs: Mapping[str, SourceConfig],
         http_factory: HttpFactory,
         metrics: SourceMetrics,
+        clock: Clock | None = None,
     ) -> None:
         self.configs = dict(configs)
         self.metrics = metrics
         self._http = {name: http_factory(cfg) for name, cfg in configs.items()}
+        # One clock for every source: tests move time for breakers, queues and deadlines alike.
+        clock = clock or SystemClock()
         self.clients = {
-            name: SourceClient(name, cfg, self._http[name], metrics)
+            name: SourceClient(name, cfg, self._http[name], metrics, clock)
             for name, cfg in configs.items()
         }
         self.primary = next(name for name, cfg in configs.items() if cfg.primary)
@@ -67,6 +71,15 @@ class SourceSet:
                     f for f in fields if f in self.configs[name].fields
                 )
         return {name: frozenset(fields) for name, fields in wanted.items()}
+
+    def circuits(self) -> dict[str, str]:
+        """Each source's circuit breaker state, for readiness details."""
+        return {name: client.circuit for name, client in self.clients.items()}
+
+    @property
+    def closed(self) -> bool:
+        """True once every upstream HTTP client is closed."""
+        return all(http.is_closed for http in self._http.values())
 
     async def aclose(self) -> None:
         await asyncio.gather(*(client.aclose() for client in self._http.values()))

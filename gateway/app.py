@@ -16,8 +16,8 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from datasources import SourceSet
-from gateway.settings import Settings
+from datasources import Clock, RequestBudget, SourceSet, SystemClock
+from gateway.settings import ServerSettings, Settings
 from gateway.upstreams import open_sources
 from resolvers import RequestContext
 from schema import DEMAND_TABLE, build_schema
@@ -28,25 +28,42 @@ log = structlog.get_logger("customer_graph.gateway")
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
     """Strawberry's ASGI view with our context and a faster JSON encoder."""
 
-    def __init__(self, app_state: Any, *, graphiql: bool) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql" if graphiql else None)
+    def __init__(self, app_state: Any, server: ServerSettings, clock: Clock) -> None:
+        super().__init__(build_schema(), graphql_ide="graphiql" if server.graphiql else None)
         self._state = app_state
+        self._server = server
+        self._clock = clock
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
-        return RequestContext(self._state.sources, DEMAND_TABLE, request, response)
+        # The deadline starts now and covers every upstream call the operation makes.
+        budget = RequestBudget(
+            self._clock, self._server.request_deadline, self._server.retry_budget
+        )
+        return RequestContext(
+            self._state.sources,
+            DEMAND_TABLE,
+            request,
+            response,
+            budget=budget,
+            idempotency_key=request.headers.get("idempotency-key"),
+        )
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
 
-def create_app(settings: Settings) -> Starlette:
-    """The gateway for ``settings``; upstream clients open and close with the lifespan."""
+def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
+    """The gateway for ``settings``; upstream clients open and close with the lifespan.
+
+    ``clock`` drives deadlines, breakers and outbound quotas; tests pass one they move.
+    """
+    clock = clock or SystemClock()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        sources: SourceSet = open_sources(settings, registry)
+        sources: SourceSet = open_sources(settings, registry, clock)
         app.state.sources = sources
         app.state.ready = True
         log.info("gateway started", sources=sorted(settings.sources))
@@ -63,7 +80,7 @@ def create_app(settings: Settings) -> Starlette:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     app = Starlette(lifespan=lifespan, exception_handlers={Exception: _internal_error})
-    graphql = GraphQLEndpoint(app.state, graphiql=settings.server.graphiql)
+    graphql = GraphQLEndpoint(app.state, settings.server, clock)
     app.router.routes.extend(
         [
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -80,8 +97,15 @@ async def _healthz(request: Request) -> Response:
 
 
 async def _readyz(request: Request) -> Response:
-    ready = getattr(request.app.state, "ready", False)
-    return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
+    # An open circuit is reported, not failed on: every replica shares the upstream, so
+    # taking this one out of rotation would not help, and partial answers still flow.
+    state = request.app.state
+    ready = getattr(state, "ready", False)
+    sources: SourceSet | None = getattr(state, "sources", None)
+    body: dict[str, Any] = {"ready": ready}
+    if sources is not None:
+        body["sources"] = {name: {"circuit": c} for name, c in sources.circuits().items()}
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 
 from gateway.app import create_app
 from gateway.logs import configure_logging
+from gateway.serve import GatewayServer
 from gateway.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
 
 
@@ -108,13 +109,7 @@ def _serve(args: argparse.Namespace) -> int:
         update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     )
     settings = settings.model_copy(update={"server": server})
-    uvicorn.run(
-        create_app(settings),
-        host=server.host,
-        port=server.port,
-        log_config=None,
-        access_log=False,
-    )
+    GatewayServer(create_app(settings), server).run()
     return 0
 
 

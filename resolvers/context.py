@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from graphql import GraphQLResolveInfo
 
-from datasources import SourceSet
+from datasources import RequestBudget, SourceSet, SystemClock
 from resolvers.demand import DemandTable, collect_demand
 from resolvers.loaders import SourceLoader
 
@@ -21,10 +22,18 @@ class RequestContext:
         demand_table: DemandTable,
         request: Any = None,
         response: Any = None,
+        *,
+        budget: RequestBudget | None = None,
+        idempotency_key: str | None = None,
     ) -> None:
         self.sources = sources
         self.request = request
         self.response = response
+        self.budget = budget or RequestBudget(SystemClock())
+        # The client's key for this request's writes (the Idempotency-Key header), if any.
+        self.idempotency_key = idempotency_key
+        # Seeds the keys of writes the client gave no key for: our own retries reuse them.
+        self.request_id = uuid.uuid4().hex
         self._table = demand_table
         self._plan: dict[str, frozenset[str]] | None = None
         self._loaders: dict[str, SourceLoader] = {}
@@ -51,8 +60,15 @@ class RequestContext:
     def loader(self, source: str, fields: frozenset[str]) -> SourceLoader:
         loader = self._loaders.get(source)
         if loader is None:
-            loader = self._loaders[source] = SourceLoader(self.sources.clients[source], fields)
+            loader = self._loaders[source] = SourceLoader(
+                self.sources.clients[source], fields, self.budget
+            )
         return loader
+
+    def forget(self, customer_id: str) -> None:
+        """Drop what this request loaded for a customer, so it is read again after a write."""
+        for loader in self._loaders.values():
+            loader.clear(customer_id)
 
 
 def _coerced(variables: Any) -> Mapping[str, Any]:

@@ -6,21 +6,22 @@ from typing import Any
 
 from aiodataloader import DataLoader
 
-from datasources import GatewayError, SourceClient
+from datasources import GatewayError, RequestBudget, SourceClient
 
 
 class SourceLoader(DataLoader[str, Any]):
     """Loads one source's records by customer id; a failed batch fails each of its keys."""
 
-    def __init__(self, client: SourceClient, fields: frozenset[str]) -> None:
+    def __init__(self, client: SourceClient, fields: frozenset[str], budget: RequestBudget) -> None:
         # The client chunks to the upstream's batch size itself and runs chunks concurrently.
         super().__init__(max_batch_size=None)
         self._client = client
         self._fields = fields
+        self._budget = budget
 
     async def batch_load_fn(self, keys: list[str]) -> list[Any]:
         try:
-            records = await self._client.fetch_many(keys, self._fields)
+            records = await self._client.fetch_many(keys, self._fields, budget=self._budget)
         except GatewayError as exc:
             return [exc] * len(keys)
         return [records.get(key) for key in keys]

@@ -1,0 +1,39 @@
+"""Outbound request quota per source: a token bucket whose callers wait in arrival order."""
+
+from __future__ import annotations
+
+import asyncio
+
+from datasources.clock import Clock
+from datasources.policies import RateLimit
+
+
+class RateLimiter:
+    """At most ``per_second`` calls per second on average, ``burst`` back to back.
+
+    Callers over the quota queue instead of failing. ``asyncio.Lock`` hands itself to
+    waiters first come, first served, so the queue is fair; a caller that gives up (its
+    request's deadline passed) leaves the queue without using a token.
+    """
+
+    def __init__(self, policy: RateLimit, clock: Clock) -> None:
+        self._rate = policy.per_second
+        self._burst = float(policy.burst)
+        self._clock = clock
+        self._tokens = self._burst
+        self._updated = clock.now()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        """Wait for this caller's turn and take one token."""
+        async with self._lock:
+            self._refill()
+            if self._tokens < 1:
+                await self._clock.sleep((1 - self._tokens) / self._rate)
+                self._refill()
+            self._tokens -= 1
+
+    def _refill(self) -> None:
+        now = self._clock.now()
+        self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate)
+        self._updated = now
