@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
 
+from datasources import Clock
 from gateway.app import create_app
 from gateway.settings import DEFAULT_CONFIG, Settings, load_settings
 from sandbox import SandboxSettings
@@ -40,6 +42,31 @@ class Sandbox:
 
     def set_faults(self, **faults: dict[str, Any]) -> None:
         self.http.put("/_faults", json=faults).raise_for_status()
+
+
+class FakeClock:
+    """A clock the test moves; sleeping moves it at once and records how long was asked.
+
+    ``on_sleep`` runs at each sleep, so a test can act between an attempt and its retry.
+    """
+
+    def __init__(self) -> None:
+        self.time = 1000.0
+        self.sleeps: list[float] = []
+        self.on_sleep: Callable[[float], None] | None = None
+
+    def now(self) -> float:
+        return self.time
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.time += seconds
+        if self.on_sleep is not None:
+            self.on_sleep(seconds)
+        await asyncio.sleep(0)
+
+    def advance(self, seconds: float) -> None:
+        self.time += seconds
 
 
 class Gateway:
@@ -76,12 +103,21 @@ def sandbox_settings(sandbox_url: str, **env: str) -> Settings:
     return load_settings(DEFAULT_CONFIG, {"SANDBOX_URL": sandbox_url, **env})
 
 
-@pytest.fixture
-def start_gateway() -> Callable[[Settings], AbstractContextManager[str]]:
-    """Start a gateway for given settings: ``with start_gateway(settings) as url: ...``."""
+class StartGateway(Protocol):
+    def __call__(
+        self, settings: Settings, clock: Clock | None = None
+    ) -> AbstractContextManager[str]: ...
 
-    def start(settings: Settings) -> AbstractContextManager[str]:
-        return run_in_thread(create_app(settings))
+
+@pytest.fixture
+def start_gateway() -> StartGateway:
+    """Start a gateway for given settings: ``with start_gateway(settings) as url: ...``.
+
+    Pass a ``FakeClock`` to move time for its breakers, quotas and deadlines.
+    """
+
+    def start(settings: Settings, clock: Clock | None = None) -> AbstractContextManager[str]:
+        return run_in_thread(create_app(settings, clock))
 
     return start
 
