@@ -19,6 +19,11 @@ class RequestBudget:
         self._deadline = None if timeout is None else clock.now() + timeout
         self._retries = retries
 
+    @property
+    def deadline(self) -> float | None:
+        """The deadline on the clock's scale, or None."""
+        return self._deadline
+
     def remaining(self) -> float | None:
         """Seconds left before the deadline (never negative), or None without a deadline."""
         if self._deadline is None:

@@ -73,6 +73,10 @@ class UpstreamRateLimited(UpstreamError):
     code = "UPSTREAM_RATE_LIMITED"
 
 
+class OutboundLimitReached(UpstreamRateLimited):
+    """Our own limits for the source left the call no turn before the request's deadline."""
+
+
 class UpstreamRejected(UpstreamError):
     """The upstream answered 4xx to a request we built: a bug or a config mismatch."""
 

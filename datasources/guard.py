@@ -16,6 +16,7 @@ from datasources.config import SourceConfig
 from datasources.errors import (
     CircuitOpen,
     GatewayError,
+    OutboundLimitReached,
     UpstreamError,
     UpstreamRateLimited,
     UpstreamTimeout,
@@ -69,11 +70,13 @@ class CallGuard:
         while True:
             try:
                 return await self._attempt(attempt, budget)
+            except OutboundLimitReached:
+                # Retrying would only queue again, with less time left.
+                raise
             except _RETRYABLE as exc:
                 if not retry or retried + 1 >= self._retries.attempts:
                     raise
                 wait = self._backoff(exc, retried + 1)
-                # A call rejected by our own queue has used up the deadline: never retried.
                 if wait is None or not budget.take_retry(wait):
                     raise
                 retried += 1
@@ -122,13 +125,13 @@ class CallGuard:
     async def _queue(self, budget: RequestBudget) -> None:
         try:
             async with asyncio.timeout(budget.remaining()):
-                if self._quota is not None:
-                    await self._quota.acquire()
+                if self._quota is not None and not await self._quota.acquire(budget.deadline):
+                    raise TimeoutError
                 await self._slots.acquire()
         except TimeoutError:
-            self._metrics.rejected.labels(self._source, UpstreamRateLimited.code).inc()
-            raise UpstreamRateLimited(
-                "queued behind this source's outbound limits until the request's deadline",
+            self._metrics.rejected.labels(self._source, OutboundLimitReached.code).inc()
+            raise OutboundLimitReached(
+                "this source's outbound limits leave no turn before the request's deadline",
                 source=self._source,
             ) from None
 

@@ -13,7 +13,8 @@ class RateLimiter:
 
     Callers over the quota queue instead of failing. ``asyncio.Lock`` hands itself to
     waiters first come, first served, so the queue is fair; a caller that gives up (its
-    request's deadline passed) leaves the queue without using a token.
+    request's deadline passed) leaves the queue without using a token, and one whose turn
+    would come only after its deadline is told at once rather than holding up the line.
     """
 
     def __init__(self, policy: RateLimit, clock: Clock) -> None:
@@ -24,14 +25,18 @@ class RateLimiter:
         self._updated = clock.now()
         self._lock = asyncio.Lock()
 
-    async def acquire(self) -> None:
-        """Wait for this caller's turn and take one token."""
+    async def acquire(self, deadline: float | None = None) -> bool:
+        """Wait for this caller's turn and take a token; False if that would pass ``deadline``."""
         async with self._lock:
             self._refill()
             if self._tokens < 1:
-                await self._clock.sleep((1 - self._tokens) / self._rate)
+                wait = (1 - self._tokens) / self._rate
+                if deadline is not None and self._clock.now() + wait > deadline:
+                    return False
+                await self._clock.sleep(wait)
                 self._refill()
             self._tokens -= 1
+            return True
 
     def _refill(self) -> None:
         now = self._clock.now()
