@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -44,7 +44,7 @@ class Mutation:
         info: strawberry.Info[RequestContext, None],
         customer_id: strawberry.ID,
         input: ProfileInput,
-        idempotency_key: str | None = strawberry.field(default=None, description=_KEY_HELP),
+        idempotency_key: Annotated[str | None, strawberry.argument(description=_KEY_HELP)] = None,
     ) -> Customer | None:
         ctx = info.context
         writes = profile_writes(ctx.sources, _given(input))
@@ -59,7 +59,7 @@ class Mutation:
         info: strawberry.Info[RequestContext, None],
         customer_id: strawberry.ID,
         input: list[ChannelPreferenceInput],
-        idempotency_key: str | None = strawberry.field(default=None, description=_KEY_HELP),
+        idempotency_key: Annotated[str | None, strawberry.argument(description=_KEY_HELP)] = None,
     ) -> Customer | None:
         ctx = info.context
         writes = item_writes(ctx.sources, "preferences", [_given(item) for item in input])
