@@ -45,7 +45,7 @@ class Breaker(_Policy):
         default=0.5, gt=0, le=1, description="open when this share of calls in the window failed"
     )
     min_calls: int = Field(
-        default=10, ge=1, description="calls in the window before failure_rate is judged"
+        default=20, ge=1, description="calls in the window before failure_rate is judged"
     )
     cooldown: float = Field(default=15.0, gt=0, description="seconds open before a probe")
     probes: int = Field(default=1, ge=1, description="calls let through at once when half-open")
