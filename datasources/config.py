@@ -225,6 +225,7 @@ class UpdateRequest(_Strict):
     fields: tuple[str, ...] = Field(min_length=1, description="the model fields clients may set")
     idempotency_header: str | None = Field(
         default="Idempotency-Key",
+        min_length=1,
         description="header carrying the write's idempotency key; unset if the upstream has "
         "none, and then writes are never retried",
     )
