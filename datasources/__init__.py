@@ -2,7 +2,6 @@
 
 from datasources.budget import RequestBudget
 from datasources.client import SourceClient
-from datasources.clock import Clock, SystemClock
 from datasources.config import SourceConfig
 from datasources.errors import (
     BadRequest,
@@ -25,12 +24,12 @@ from datasources.models import (
     OrderLine,
 )
 from datasources.sources import SourceSet
+from datasources.timer import SystemTimer, Timer
 
 __all__ = [
     "BadRequest",
     "ChannelPreference",
     "CircuitOpen",
-    "Clock",
     "CustomerProfile",
     "GatewayError",
     "LoyaltyMembership",
@@ -42,7 +41,8 @@ __all__ = [
     "SourceConfig",
     "SourceMetrics",
     "SourceSet",
-    "SystemClock",
+    "SystemTimer",
+    "Timer",
     "UpstreamDataInvalid",
     "UpstreamError",
     "UpstreamRateLimited",

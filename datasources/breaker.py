@@ -6,9 +6,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Literal
 
-from datasources.clock import Clock
 from datasources.errors import CircuitOpen
 from datasources.policies import Breaker
+from datasources.timer import Timer
 
 State = Literal["closed", "open", "half_open"]
 STATES: tuple[State, ...] = ("closed", "open", "half_open")
@@ -27,12 +27,12 @@ class CircuitBreaker:
         self,
         source: str,
         policy: Breaker,
-        clock: Clock,
+        timer: Timer,
         on_change: Callable[[State], None] | None = None,
     ) -> None:
         self._source = source
         self._policy = policy
-        self._clock = clock
+        self._timer = timer
         self._on_change = on_change
         self._slice = policy.window / _SLICES
         # (slice number, calls, failures), oldest first.
@@ -44,7 +44,7 @@ class CircuitBreaker:
     @property
     def state(self) -> State:
         """The current state; an open circuit turns half-open once its cool-down is over."""
-        if self._state == "open" and self._clock.now() - self._opened_at >= self._policy.cooldown:
+        if self._state == "open" and self._timer.now() - self._opened_at >= self._policy.cooldown:
             self._change("half_open")
         return self._state
 
@@ -56,7 +56,7 @@ class CircuitBreaker:
         if state == "half_open" and self._probes < self._policy.probes:
             self._probes += 1
             return True
-        retry_in = max(0.0, self._opened_at + self._policy.cooldown - self._clock.now())
+        retry_in = max(0.0, self._opened_at + self._policy.cooldown - self._timer.now())
         raise CircuitOpen(
             "circuit open after repeated upstream failures; not called",
             source=self._source,
@@ -83,7 +83,7 @@ class CircuitBreaker:
             self._open()
 
     def _count(self, failed: bool) -> None:
-        number = int(self._clock.now() / self._slice)
+        number = int(self._timer.now() / self._slice)
         while self._counts and self._counts[0][0] <= number - _SLICES:
             self._counts.popleft()
         if not self._counts or self._counts[-1][0] != number:
@@ -104,7 +104,7 @@ class CircuitBreaker:
         )
 
     def _open(self) -> None:
-        self._opened_at = self._clock.now()
+        self._opened_at = self._timer.now()
         self._change("open")
 
     def _change(self, state: State) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datasources.clock import Clock
+from datasources.timer import Timer
 
 
 class RequestBudget:
@@ -14,21 +14,21 @@ class RequestBudget:
     ``retries`` calls, so retries cannot multiply the load on a struggling upstream.
     """
 
-    def __init__(self, clock: Clock, timeout: float | None = None, retries: int | None = None):
-        self._clock = clock
-        self._deadline = None if timeout is None else clock.now() + timeout
+    def __init__(self, timer: Timer, timeout: float | None = None, retries: int | None = None):
+        self._timer = timer
+        self._deadline = None if timeout is None else timer.now() + timeout
         self._retries = retries
 
     @property
     def deadline(self) -> float | None:
-        """The deadline on the clock's scale, or None."""
+        """The deadline on the timer's scale, or None."""
         return self._deadline
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline (never negative), or None without a deadline."""
         if self._deadline is None:
             return None
-        return max(0.0, self._deadline - self._clock.now())
+        return max(0.0, self._deadline - self._timer.now())
 
     def take_retry(self, wait: float) -> bool:
         """Spend one retry that starts after ``wait`` seconds, if one is left and it fits."""

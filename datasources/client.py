@@ -18,7 +18,6 @@ import orjson
 import structlog
 
 from datasources.budget import RequestBudget
-from datasources.clock import Clock, SystemClock
 from datasources.codecs import CodecError, decode, encode_xml_ids
 from datasources.config import SourceConfig
 from datasources.errors import (
@@ -35,6 +34,7 @@ from datasources.keys import KeyTemplate
 from datasources.mapping import RecordMapper, compile_path
 from datasources.metrics import SourceMetrics
 from datasources.models import ENTITY_IS_LIST, ENTITY_MODELS
+from datasources.timer import SystemTimer, Timer
 from datasources.writes import UpdateTemplate, idempotency_key
 
 log = structlog.get_logger("customer_graph.datasources")
@@ -53,7 +53,7 @@ class SourceClient:
         config: SourceConfig,
         http: httpx.AsyncClient,
         metrics: SourceMetrics,
-        clock: Clock | None = None,
+        timer: Timer | None = None,
     ) -> None:
         self.name = name
         self._metrics = metrics
@@ -67,8 +67,8 @@ class SourceClient:
         listing = config.listing
         self._list_records = compile_path(listing.records) if listing else None
         self._next_cursor = compile_path(listing.next_cursor) if listing else None
-        self._clock = clock or SystemClock()
-        self.guard = CallGuard(name, config, metrics, self._clock)
+        self._timer = timer or SystemTimer()
+        self.guard = CallGuard(name, config, metrics, self._timer)
         self._update = UpdateTemplate(name, config, config.update) if config.update else None
         self._timeout = httpx.Timeout(
             config.timeouts.total,
@@ -224,7 +224,7 @@ class SourceClient:
                         self._check_status(response)
             return body
 
-        return await self.guard.call(attempt, budget or RequestBudget(self._clock), retry=retry)
+        return await self.guard.call(attempt, budget or RequestBudget(self._timer), retry=retry)
 
     @contextlib.asynccontextmanager
     async def _measure(self) -> AsyncIterator[None]:

@@ -11,7 +11,6 @@ import structlog
 
 from datasources.breaker import STATES, CircuitBreaker, State
 from datasources.budget import RequestBudget
-from datasources.clock import Clock
 from datasources.config import SourceConfig
 from datasources.errors import (
     CircuitOpen,
@@ -24,6 +23,7 @@ from datasources.errors import (
 )
 from datasources.metrics import SourceMetrics
 from datasources.ratelimit import RateLimiter
+from datasources.timer import Timer
 
 log = structlog.get_logger("customer_graph.datasources")
 
@@ -48,19 +48,19 @@ class CallGuard:
         source: str,
         config: SourceConfig,
         metrics: SourceMetrics,
-        clock: Clock,
+        timer: Timer,
         uniform: Callable[[], float] = random.random,
     ) -> None:
         self._source = source
         self._retries = config.retries
         self._total = config.timeouts.total
         self._metrics = metrics
-        self._clock = clock
+        self._timer = timer
         self._uniform = uniform
-        self.breaker = CircuitBreaker(source, config.breaker, clock, self._circuit_changed)
+        self.breaker = CircuitBreaker(source, config.breaker, timer, self._circuit_changed)
         self._publish_state("closed")
         self._slots = asyncio.Semaphore(config.max_concurrency)
-        self._quota = RateLimiter(config.rate_limit, clock) if config.rate_limit else None
+        self._quota = RateLimiter(config.rate_limit, timer) if config.rate_limit else None
 
     async def call(
         self, attempt: Callable[[], Awaitable[T]], budget: RequestBudget, *, retry: bool
@@ -81,7 +81,7 @@ class CallGuard:
                     raise
                 retried += 1
                 self._metrics.retries.labels(self._source, exc.code).inc()
-                await self._clock.sleep(wait)
+                await self._timer.sleep(wait)
 
     def _backoff(self, exc: UpstreamError, retry: int) -> float | None:
         """Seconds before retry number ``retry``; None if the upstream wants more than we wait."""

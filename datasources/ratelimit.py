@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from datasources.clock import Clock
 from datasources.policies import RateLimit
+from datasources.timer import Timer
 
 
 class RateLimiter:
@@ -17,12 +17,12 @@ class RateLimiter:
     would come only after its deadline is told at once rather than holding up the line.
     """
 
-    def __init__(self, policy: RateLimit, clock: Clock) -> None:
+    def __init__(self, policy: RateLimit, timer: Timer) -> None:
         self._rate = policy.per_second
         self._burst = float(policy.burst)
-        self._clock = clock
+        self._timer = timer
         self._tokens = self._burst
-        self._updated = clock.now()
+        self._updated = timer.now()
         self._lock = asyncio.Lock()
 
     async def acquire(self, deadline: float | None = None) -> bool:
@@ -31,14 +31,14 @@ class RateLimiter:
             self._refill()
             if self._tokens < 1:
                 wait = (1 - self._tokens) / self._rate
-                if deadline is not None and self._clock.now() + wait > deadline:
+                if deadline is not None and self._timer.now() + wait > deadline:
                     return False
-                await self._clock.sleep(wait)
+                await self._timer.sleep(wait)
                 self._refill()
             self._tokens -= 1
             return True
 
     def _refill(self) -> None:
-        now = self._clock.now()
+        now = self._timer.now()
         self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate)
         self._updated = now

@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable, Mapping
 import httpx
 
 from datasources.client import SourceClient
-from datasources.clock import Clock, SystemClock
 from datasources.config import SourceConfig
 from datasources.metrics import SourceMetrics
+from datasources.timer import SystemTimer, Timer
 
 HttpFactory = Callable[[SourceConfig], httpx.AsyncClient]
 
@@ -23,15 +23,15 @@ class SourceSet:
         configs: Mapping[str, SourceConfig],
         http_factory: HttpFactory,
         metrics: SourceMetrics,
-        clock: Clock | None = None,
+        timer: Timer | None = None,
     ) -> None:
         self.configs = dict(configs)
         self.metrics = metrics
         self._http = {name: http_factory(cfg) for name, cfg in configs.items()}
-        # One clock for every source: tests move time for breakers, queues and deadlines alike.
-        clock = clock or SystemClock()
+        # One timer for every source: tests move time for breakers, queues and deadlines alike.
+        timer = timer or SystemTimer()
         self.clients = {
-            name: SourceClient(name, cfg, self._http[name], metrics, clock)
+            name: SourceClient(name, cfg, self._http[name], metrics, timer)
             for name, cfg in configs.items()
         }
         self.primary = next(name for name, cfg in configs.items() if cfg.primary)

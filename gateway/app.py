@@ -16,7 +16,7 @@ from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from datasources import Clock, RequestBudget, SourceSet, SystemClock
+from datasources import RequestBudget, SourceSet, SystemTimer, Timer
 from gateway.settings import ServerSettings, Settings
 from gateway.upstreams import open_sources
 from resolvers import RequestContext
@@ -28,18 +28,18 @@ log = structlog.get_logger("customer_graph.gateway")
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
     """Strawberry's ASGI view with our context and a faster JSON encoder."""
 
-    def __init__(self, app_state: Any, server: ServerSettings, clock: Clock) -> None:
+    def __init__(self, app_state: Any, server: ServerSettings, timer: Timer) -> None:
         super().__init__(build_schema(), graphql_ide="graphiql" if server.graphiql else None)
         self._state = app_state
         self._server = server
-        self._clock = clock
+        self._timer = timer
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
         # The deadline starts now and covers every upstream call the operation makes.
         budget = RequestBudget(
-            self._clock, self._server.request_deadline, self._server.retry_budget
+            self._timer, self._server.request_deadline, self._server.retry_budget
         )
         return RequestContext(
             self._state.sources,
@@ -54,16 +54,16 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         return orjson.dumps(data)
 
 
-def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
+def create_app(settings: Settings, *, timer: Timer | None = None) -> Starlette:
     """The gateway for ``settings``; upstream clients open and close with the lifespan.
 
-    ``clock`` drives deadlines, breakers and outbound quotas; tests pass one they move.
+    ``timer`` drives deadlines, breakers and outbound quotas; tests pass one they move.
     """
-    clock = clock or SystemClock()
+    timer = timer or SystemTimer()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        sources: SourceSet = open_sources(settings, registry, clock)
+        sources: SourceSet = open_sources(settings, registry, timer)
         app.state.sources = sources
         app.state.ready = True
         log.info("gateway started", sources=sorted(settings.sources))
@@ -80,7 +80,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     app = Starlette(lifespan=lifespan, exception_handlers={Exception: _internal_error})
-    graphql = GraphQLEndpoint(app.state, settings.server, clock)
+    graphql = GraphQLEndpoint(app.state, settings.server, timer)
     app.router.routes.extend(
         [
             Route("/graphql", graphql, methods=["GET", "POST"]),

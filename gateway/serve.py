@@ -9,7 +9,7 @@ import structlog
 import uvicorn
 from starlette.applications import Starlette
 
-from datasources import Clock, SystemClock
+from datasources import SystemTimer, Timer
 from gateway.settings import ServerSettings
 
 log = structlog.get_logger("customer_graph.gateway")
@@ -28,7 +28,7 @@ class GatewayServer(uvicorn.Server):
         self,
         app: Starlette,
         server: ServerSettings,
-        clock: Clock | None = None,
+        timer: Timer | None = None,
         **uvicorn_options: Any,
     ) -> None:
         options: dict[str, Any] = {"log_config": None, "access_log": False, **uvicorn_options}
@@ -43,18 +43,18 @@ class GatewayServer(uvicorn.Server):
         )
         self._app = app
         self._delay = server.shutdown_delay
-        self._clock = clock or SystemClock()
+        self._timer = timer or SystemTimer()
         self._stop_at: float | None = None
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if self._stop_at is None and not self.should_exit:
             self._app.state.ready = False
-            self._stop_at = self._clock.now() + self._delay
+            self._stop_at = self._timer.now() + self._delay
             log.info("shutting down: not ready, still serving", delay=self._delay)
             return
         super().handle_exit(sig, frame)
 
     async def on_tick(self, counter: int) -> bool:
-        if self._stop_at is not None and self._clock.now() >= self._stop_at:
+        if self._stop_at is not None and self._timer.now() >= self._stop_at:
             self.should_exit = True
         return await super().on_tick(counter)

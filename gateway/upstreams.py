@@ -6,11 +6,11 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 from prometheus_client import CollectorRegistry
 
-from datasources import Clock, SourceConfig, SourceMetrics, SourceSet
+from datasources import SourceConfig, SourceMetrics, SourceSet, Timer
 from gateway.settings import Settings
 
 
-def open_sources(settings: Settings, registry: CollectorRegistry, clock: Clock) -> SourceSet:
+def open_sources(settings: Settings, registry: CollectorRegistry, timer: Timer) -> SourceSet:
     """The configured sources with their HTTP clients; close with ``SourceSet.aclose``."""
     transport_kind = settings.server.http_transport
 
@@ -26,4 +26,4 @@ def open_sources(settings: Settings, registry: CollectorRegistry, clock: Clock) 
             transport = httpx.AsyncHTTPTransport(limits=limits)
         return httpx.AsyncClient(transport=transport, limits=limits, follow_redirects=False)
 
-    return SourceSet(settings.sources, http_client, SourceMetrics(registry), clock)
+    return SourceSet(settings.sources, http_client, SourceMetrics(registry), timer)

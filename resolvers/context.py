@@ -8,7 +8,7 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
-from datasources import RequestBudget, SourceSet, SystemClock
+from datasources import RequestBudget, SourceSet, SystemTimer
 from resolvers.demand import DemandTable, collect_demand
 from resolvers.loaders import SourceLoader
 
@@ -29,7 +29,7 @@ class RequestContext:
         self.sources = sources
         self.request = request
         self.response = response
-        self.budget = budget or RequestBudget(SystemClock())
+        self.budget = budget or RequestBudget(SystemTimer())
         # The client's key for this request's writes (the Idempotency-Key header), if any.
         self.idempotency_key = idempotency_key
         # Seeds the keys of writes the client gave no key for: our own retries reuse them.

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 import httpx
 import pytest
 
-from datasources import Clock
+from datasources import Timer
 from gateway.app import create_app
 from gateway.settings import DEFAULT_CONFIG, Settings, load_settings
 from sandbox import SandboxSettings
@@ -44,8 +44,8 @@ class Sandbox:
         self.http.put("/_faults", json=faults).raise_for_status()
 
 
-class FakeClock:
-    """A clock the test moves; sleeping moves it at once and records how long was asked.
+class FakeTimer:
+    """A timer the test moves; sleeping moves it at once and records how long was asked.
 
     ``on_sleep`` runs at each sleep, so a test can act between an attempt and its retry.
     """
@@ -105,7 +105,7 @@ def sandbox_settings(sandbox_url: str, **env: str) -> Settings:
 
 class StartGateway(Protocol):
     def __call__(
-        self, settings: Settings, clock: Clock | None = None
+        self, settings: Settings, timer: Timer | None = None
     ) -> AbstractContextManager[str]: ...
 
 
@@ -113,11 +113,11 @@ class StartGateway(Protocol):
 def start_gateway() -> StartGateway:
     """Start a gateway for given settings: ``with start_gateway(settings) as url: ...``.
 
-    Pass a ``FakeClock`` to move time for its breakers, quotas and deadlines.
+    Pass a ``FakeTimer`` to move time for its breakers, quotas and deadlines.
     """
 
-    def start(settings: Settings, clock: Clock | None = None) -> AbstractContextManager[str]:
-        return run_in_thread(create_app(settings, clock))
+    def start(settings: Settings, timer: Timer | None = None) -> AbstractContextManager[str]:
+        return run_in_thread(create_app(settings, timer=timer))
 
     return start
 

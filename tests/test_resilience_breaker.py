@@ -9,7 +9,7 @@ import pytest
 from datasources import CircuitOpen
 from datasources.breaker import CircuitBreaker, State
 from datasources.policies import Breaker
-from tests.conftest import FakeClock, Gateway, Sandbox, StartGateway, sandbox_settings
+from tests.conftest import FakeTimer, Gateway, Sandbox, StartGateway, sandbox_settings
 
 QUERY = '{ customer(id: "12") { email orders { totalCount } } }'
 
@@ -40,7 +40,7 @@ def circuit_gauge(gateway: Gateway, state: str) -> float:
 def test_breaker_opens_fails_fast_then_probes_after_cooldown(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
-    clock = FakeClock()
+    timer = FakeTimer()
     settings = sandbox_settings(
         sandbox.url,
         CG_SOURCES__ORDERS__BREAKER__FAILURE_COUNT="3",
@@ -48,7 +48,7 @@ def test_breaker_opens_fails_fast_then_probes_after_cooldown(
         CG_SOURCES__ORDERS__RETRIES__ATTEMPTS="1",
     )
     sandbox.set_faults(orders={"failure_rate": 1.0, "status": 500})
-    with start_gateway(settings, clock) as url:
+    with start_gateway(settings, timer) as url:
         gateway = Gateway(url)
         outcomes = [orders_outcome(gateway.query(QUERY)) for _ in range(5)]
         assert outcomes == ["UPSTREAM_UNAVAILABLE"] * 3 + ["CIRCUIT_OPEN"] * 2
@@ -60,16 +60,16 @@ def test_breaker_opens_fails_fast_then_probes_after_cooldown(
         assert ready.json()["sources"]["crm"] == {"circuit": "closed"}
         assert (circuit_gauge(gateway, "open"), circuit_gauge(gateway, "closed")) == (1, 0)
 
-        clock.advance(29)
+        timer.advance(29)
         assert orders_outcome(gateway.query(QUERY)) == "CIRCUIT_OPEN"
-        clock.advance(1)
+        timer.advance(1)
         # Half-open: one probe goes through, fails, and the circuit opens again.
         assert orders_outcome(gateway.query(QUERY)) == "UPSTREAM_UNAVAILABLE"
         assert orders_outcome(gateway.query(QUERY)) == "CIRCUIT_OPEN"
         assert sandbox.calls()["orders"] == 4
 
         sandbox.set_faults(orders={})
-        clock.advance(30)
+        timer.advance(30)
         # The next probe succeeds and closes the circuit: calls flow again.
         assert orders_outcome(gateway.query(QUERY)) == "ok"
         assert orders_outcome(gateway.query(QUERY)) == "ok"
@@ -78,9 +78,9 @@ def test_breaker_opens_fails_fast_then_probes_after_cooldown(
         assert circuit_gauge(gateway, "closed") == 1
 
 
-def breaker(clock: FakeClock, changes: list[State] | None = None, **policy: Any) -> CircuitBreaker:
+def breaker(timer: FakeTimer, changes: list[State] | None = None, **policy: Any) -> CircuitBreaker:
     on_change = changes.append if changes is not None else None
-    return CircuitBreaker("orders", Breaker(**policy), clock, on_change)
+    return CircuitBreaker("orders", Breaker(**policy), timer, on_change)
 
 
 def call(b: CircuitBreaker, failed: bool) -> None:
@@ -88,8 +88,8 @@ def call(b: CircuitBreaker, failed: bool) -> None:
 
 
 def test_breaker_opens_on_failure_rate_once_enough_calls_were_seen() -> None:
-    clock = FakeClock()
-    b = breaker(clock, failure_rate=0.5, min_calls=4)
+    timer = FakeTimer()
+    b = breaker(timer, failure_rate=0.5, min_calls=4)
     for failed in (True, True, False):
         call(b, failed)
     # Two failures out of three, but fewer calls than min_calls: still closed.
@@ -99,11 +99,11 @@ def test_breaker_opens_on_failure_rate_once_enough_calls_were_seen() -> None:
 
 
 def test_failures_older_than_the_window_do_not_count() -> None:
-    clock = FakeClock()
-    b = breaker(clock, failure_count=3, failure_rate=None, window=10)
+    timer = FakeTimer()
+    b = breaker(timer, failure_count=3, failure_rate=None, window=10)
     call(b, True)
     call(b, True)
-    clock.advance(11)
+    timer.advance(11)
     call(b, True)
     assert b.state == "closed"
     call(b, True)
@@ -112,14 +112,14 @@ def test_failures_older_than_the_window_do_not_count() -> None:
 
 
 def test_half_open_lets_only_the_configured_probes_through() -> None:
-    clock = FakeClock()
+    timer = FakeTimer()
     changes: list[State] = []
-    b = breaker(clock, changes, failure_count=1, cooldown=5, probes=2)
+    b = breaker(timer, changes, failure_count=1, cooldown=5, probes=2)
     call(b, True)
     with pytest.raises(CircuitOpen) as refused:
         b.admit()
     assert refused.value.extensions == {"code": "CIRCUIT_OPEN", "source": "orders"}
-    clock.advance(5)
+    timer.advance(5)
     first, second = b.admit(), b.admit()
     assert (first, second) == (True, True)
     with pytest.raises(CircuitOpen):
@@ -135,22 +135,22 @@ def test_half_open_lets_only_the_configured_probes_through() -> None:
 
 
 def test_a_failed_probe_restarts_the_cooldown() -> None:
-    clock = FakeClock()
-    b = breaker(clock, failure_count=1, cooldown=5)
+    timer = FakeTimer()
+    b = breaker(timer, failure_count=1, cooldown=5)
     call(b, True)
-    clock.advance(5)
+    timer.advance(5)
     call(b, True)
-    clock.advance(4)
+    timer.advance(4)
     with pytest.raises(CircuitOpen):
         b.admit()
-    clock.advance(1)
+    timer.advance(1)
     assert b.admit() is True
 
 
 def test_breaker_memory_stays_constant_whatever_the_traffic() -> None:
-    clock = FakeClock()
-    b = breaker(clock, failure_rate=None, window=10)
+    timer = FakeTimer()
+    b = breaker(timer, failure_rate=None, window=10)
     for _ in range(10_000):
         call(b, False)
-        clock.advance(0.37)
+        timer.advance(0.37)
     assert len(b._counts) <= 10

@@ -9,7 +9,7 @@ import pytest
 
 from datasources.policies import RateLimit
 from datasources.ratelimit import RateLimiter
-from tests.conftest import FakeClock, Gateway, Sandbox, StartGateway, sandbox_settings
+from tests.conftest import FakeTimer, Gateway, Sandbox, StartGateway, sandbox_settings
 
 EMAILS = "query ($ids: [ID!]!) { customers(ids: $ids) { id email } }"
 
@@ -21,36 +21,36 @@ def one_id_per_crm_call(**env: str) -> dict[str, str]:
 def test_quota_makes_calls_wait_their_turn_instead_of_failing(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
-    clock = FakeClock()
+    timer = FakeTimer()
     quota = json.dumps({"per_second": 10, "burst": 2})
     settings = sandbox_settings(
         sandbox.url, **one_id_per_crm_call(CG_SOURCES__CRM__RATE_LIMIT=quota)
     )
     ids = [str(i) for i in range(1, 7)]
-    with start_gateway(settings, clock) as url:
+    with start_gateway(settings, timer) as url:
         body = Gateway(url).query(EMAILS, {"ids": ids})
     assert "errors" not in body
     assert [c["id"] for c in body["data"]["customers"]] == ids
     assert sandbox.calls()["crm"] == 6
     # Two back to back, then one every 100 ms.
-    assert clock.sleeps == pytest.approx([0.1] * 4)
+    assert timer.sleeps == pytest.approx([0.1] * 4)
 
 
 def test_call_whose_turn_comes_after_the_deadline_is_refused_at_once(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
-    clock = FakeClock()
+    timer = FakeTimer()
     quota = json.dumps({"per_second": 1, "burst": 1})
     settings = sandbox_settings(
         sandbox.url, CG_SOURCES__CRM__RATE_LIMIT=quota, CG_SERVER__REQUEST_DEADLINE="0.5"
     )
     query = '{ customer(id: "3") { email } }'
-    with start_gateway(settings, clock) as url:
+    with start_gateway(settings, timer) as url:
         gateway = Gateway(url)
         first = gateway.query(query)
         # The next token comes in 1 s, after this request's 0.5 s deadline.
         second = gateway.query(query)
-        clock.advance(1)
+        timer.advance(1)
         third = gateway.query(query)
         metrics = gateway.http.get("/metrics").text
     assert "errors" not in first
@@ -60,7 +60,7 @@ def test_call_whose_turn_comes_after_the_deadline_is_refused_at_once(
         {"code": "UPSTREAM_RATE_LIMITED", "source": "crm"}
     ]
     assert sandbox.calls()["crm"] == 2
-    assert clock.sleeps == []
+    assert timer.sleeps == []
     assert (
         'customer_graph_upstream_rejected_total{reason="UPSTREAM_RATE_LIMITED",source="crm"} 1.0'
         in metrics
@@ -87,7 +87,7 @@ def test_no_more_calls_in_flight_than_max_concurrency(
     assert peak == 2
 
 
-class HeldClock(FakeClock):
+class HeldTimer(FakeTimer):
     """Sleeps last until the test lets them end."""
 
     def __init__(self) -> None:
@@ -104,7 +104,7 @@ class HeldClock(FakeClock):
 
 def test_quota_serves_waiters_first_come_first_served() -> None:
     async def scenario() -> list[int]:
-        limiter = RateLimiter(RateLimit(per_second=10, burst=1), FakeClock())
+        limiter = RateLimiter(RateLimit(per_second=10, burst=1), FakeTimer())
         served: list[int] = []
 
         async def take(n: int) -> None:
@@ -119,8 +119,8 @@ def test_quota_serves_waiters_first_come_first_served() -> None:
 
 def test_waiter_that_gives_up_leaves_the_queue_without_a_token() -> None:
     async def scenario() -> tuple[list[str], list[float]]:
-        clock = HeldClock()
-        limiter = RateLimiter(RateLimit(per_second=1, burst=1), clock)
+        timer = HeldTimer()
+        limiter = RateLimiter(RateLimit(per_second=1, burst=1), timer)
         served: list[str] = []
 
         async def take(name: str) -> None:
@@ -130,13 +130,13 @@ def test_waiter_that_gives_up_leaves_the_queue_without_a_token() -> None:
         await take("first")
         impatient = asyncio.create_task(take("impatient"))
         patient = asyncio.create_task(take("patient"))
-        await clock.sleeping.wait()
+        await timer.sleeping.wait()
         impatient.cancel()
-        clock.sleeping.clear()
-        await clock.sleeping.wait()
-        clock.wake.set()
+        timer.sleeping.clear()
+        await timer.sleeping.wait()
+        timer.wake.set()
         await patient
-        return served, clock.sleeps
+        return served, timer.sleeps
 
     served, sleeps = asyncio.run(scenario())
     assert served == ["first", "patient"]

@@ -12,7 +12,7 @@ import httpx
 
 from gateway.app import create_app
 from gateway.serve import GatewayServer
-from tests.conftest import FakeClock, Sandbox, sandbox_settings
+from tests.conftest import FakeTimer, Sandbox, sandbox_settings
 
 
 def wait_for(condition: Callable[[], bool]) -> None:
@@ -26,11 +26,11 @@ def wait_for(condition: Callable[[], bool]) -> None:
 def test_shutdown_turns_unready_first_then_lets_in_flight_requests_finish(
     sandbox: Sandbox,
 ) -> None:
-    clock = FakeClock()
+    timer = FakeTimer()
     settings = sandbox_settings(sandbox.url)
     app = create_app(settings)
     server_settings = settings.server.model_copy(update={"port": 0, "shutdown_delay": 5})
-    server = GatewayServer(app, server_settings, clock, log_level="warning")
+    server = GatewayServer(app, server_settings, timer, log_level="warning")
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_for(lambda: server.started)
@@ -49,7 +49,7 @@ def test_shutdown_turns_unready_first_then_lets_in_flight_requests_finish(
         assert (ready.status_code, ready.json()["ready"]) == (503, False)
         assert not server.should_exit
 
-        clock.advance(5)
+        timer.advance(5)
         wait_for(lambda: server.should_exit)
         # uvicorn now closes the listener and waits up to shutdown_grace for this one.
         assert not in_flight.done()

@@ -1,4 +1,4 @@
-"""Time as the datasources see it: a monotonic clock and a way to wait, injectable for tests."""
+"""Time as the datasources see it: a monotonic timer and a way to wait, injectable for tests."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 from typing import Protocol
 
 
-class Clock(Protocol):
+class Timer(Protocol):
     """Seconds on a monotonic scale, and a wait measured on the same scale."""
 
     def now(self) -> float: ...
@@ -15,7 +15,7 @@ class Clock(Protocol):
     async def sleep(self, seconds: float) -> None: ...
 
 
-class SystemClock:
+class SystemTimer:
     """The event loop's idea of time: ``time.monotonic`` and ``asyncio.sleep``."""
 
     def now(self) -> float:
