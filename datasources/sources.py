@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable, Mapping
 
 import httpx
@@ -10,24 +11,37 @@ import httpx
 from datasources.client import SourceClient
 from datasources.config import SourceConfig
 from datasources.metrics import SourceMetrics
+from datasources.upstream_auth import Clock, upstream_auth
 
 HttpFactory = Callable[[SourceConfig], httpx.AsyncClient]
 
 
 class SourceSet:
-    """The gateway's upstreams, opened at start-up and closed at shutdown."""
+    """The gateway's upstreams, opened at start-up and closed at shutdown.
+
+    ``secrets`` maps the environment variable names that the sources' auth tables mention to
+    their values; ``clock`` (monotonic seconds) decides when cached upstream tokens expire.
+    """
 
     def __init__(
         self,
         configs: Mapping[str, SourceConfig],
         http_factory: HttpFactory,
         metrics: SourceMetrics,
+        secrets: Mapping[str, str] | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.configs = dict(configs)
         self.metrics = metrics
         self._http = {name: http_factory(cfg) for name, cfg in configs.items()}
         self.clients = {
-            name: SourceClient(name, cfg, self._http[name], metrics)
+            name: SourceClient(
+                name,
+                cfg,
+                self._http[name],
+                metrics,
+                upstream_auth(name, cfg, secrets or {}, self._http[name], clock),
+            )
             for name, cfg in configs.items()
         }
         self.primary = next(name for name, cfg in configs.items() if cfg.primary)

@@ -26,4 +26,4 @@ def open_sources(settings: Settings, registry: CollectorRegistry) -> SourceSet:
             transport = httpx.AsyncHTTPTransport(limits=limits)
         return httpx.AsyncClient(transport=transport, limits=limits, follow_redirects=False)
 
-    return SourceSet(settings.sources, http_client, SourceMetrics(registry))
+    return SourceSet(settings.sources, http_client, SourceMetrics(registry), settings.secrets)
