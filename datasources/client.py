@@ -38,6 +38,9 @@ log = structlog.get_logger("customer_graph.datasources")
 # entities a customer has many of.
 Records = dict[str, Any]
 
+# The invalid-fields metric's label for records whose key matches no customer id.
+UNMATCHED_RECORD = "(key)"
+
 
 class SourceClient:
     """Fetches and normalizes one upstream's records for many customers at once."""
@@ -298,6 +301,8 @@ class SourceClient:
             key = key_of(raw)
             cid = self._keys.to_customer(str(key)) if key is not None else None
             if cid is None:
+                # No customer to blame it on: the record is dropped, logged and counted.
+                self._metrics.invalid_fields.labels(self.name, UNMATCHED_RECORD).inc()
                 log.warning("record without a usable key", source=self.name, key=key)
                 continue
             record = self.mapper.map(raw, fields)

@@ -24,7 +24,8 @@ class SourceMetrics:
         )
         self.invalid_fields = Counter(
             "customer_graph_upstream_invalid_fields_total",
-            "Upstream record fields that failed validation and were served as null.",
+            "Upstream record fields that failed validation and were served as null; "
+            'field="(key)" counts records dropped because their key matches no customer.',
             ["source", "field"],
             registry=registry,
         )
