@@ -261,9 +261,8 @@ class SourceConfig(_Strict):
     def _media_types(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         if value is None:
             return None
-        bad = [t for t in value if not _MEDIA_TYPE.fullmatch(t)]
-        if bad:
-            raise ValueError(f"expected media types such as 'application/json' or '*/*', not {bad}")
+        if not all(_MEDIA_TYPE.fullmatch(t) for t in value):
+            raise ValueError("expected media types such as 'application/json' or '*/*'")
         return tuple(t.lower() for t in value)
 
     @field_validator("key_template")

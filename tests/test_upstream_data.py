@@ -164,9 +164,9 @@ def _errors_by_path(body: Any) -> dict[tuple[Any, ...], dict[str, Any]]:
 def _invalid_metric(gateway: Gateway, source: str, field_name: str) -> float:
     prefix = "customer_graph_upstream_invalid_fields_total"
     for line in gateway.http.get("/metrics").text.splitlines():
-        if line.startswith(prefix + "{") and f'source="{source}"' in line:
-            if f'field="{field_name}"' in line:
-                return float(line.rsplit(" ", 1)[1])
+        labels = f'source="{source}"' in line and f'field="{field_name}"' in line
+        if line.startswith(prefix + "{") and labels:
+            return float(line.rsplit(" ", 1)[1])
     return 0.0
 
 
