@@ -206,8 +206,13 @@ class SourceClient:
                 )
             return decode(self.config, body)
         except CodecError as exc:
-            log.warning("unusable upstream response", source=self.name, reason=str(exc))
-            raise UpstreamDataInvalid(str(exc), source=self.name) from None
+            raise self._unusable(str(exc)) from None
+
+    def _unusable(self, reason: str) -> UpstreamDataInvalid:
+        """The error for a response that cannot be used at all, logged and counted."""
+        log.warning("unusable upstream response", source=self.name, reason=reason)
+        self._metrics.invalid_responses.labels(self.name).inc()
+        return UpstreamDataInvalid(reason, source=self.name)
 
     @contextlib.asynccontextmanager
     async def _measure(self) -> AsyncIterator[None]:
@@ -234,17 +239,13 @@ class SourceClient:
         cap = self.config.max_response_bytes
         declared = response.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > cap:
-            raise UpstreamDataInvalid(
-                f"response of {declared} bytes exceeds the {cap} byte limit", source=self.name
-            )
+            raise self._unusable(f"response of {declared} bytes exceeds the {cap} byte limit")
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_raw():
             size += len(chunk)
             if size > cap:
-                raise UpstreamDataInvalid(
-                    f"response exceeds the {cap} byte limit", source=self.name
-                )
+                raise self._unusable(f"response exceeds the {cap} byte limit")
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -271,7 +272,7 @@ class SourceClient:
         except httpx.TimeoutException:
             raise UpstreamTimeout("upstream did not answer in time", source=self.name) from None
         except httpx.DecodingError as exc:
-            raise UpstreamDataInvalid(f"undecodable body: {exc}", source=self.name) from None
+            raise self._unusable(f"undecodable body: {exc}") from None
         except httpx.HTTPError as exc:
             # The message of a transport error can carry the URL; keep only its kind.
             raise UpstreamUnavailable(
@@ -285,9 +286,7 @@ class SourceClient:
         if isinstance(raw_records, dict):
             raw_records = [raw_records]
         if not isinstance(raw_records, list):
-            raise UpstreamDataInvalid(
-                f"expected a list of records at {self.config.batch.records!r}", source=self.name
-            )
+            raise self._unusable(f"expected a list of records at {self.config.batch.records!r}")
         return self.map_records(raw_records, self._record_key, fields)
 
     def map_records(
@@ -326,10 +325,9 @@ class SourceClient:
         needed = self.mapper.attributes_for(self.mapper.field_names if fields is None else fields)
         missing = sorted((needed | self._key_attributes) - set(first_row))
         if missing:
-            reason = f"the CSV has no column {', '.join(map(repr, missing))}"
-            log.warning("unusable upstream response", source=self.name, reason=reason)
-            raise UpstreamDataInvalid(
-                f"{reason}; expected the columns the mapping reads", source=self.name
+            raise self._unusable(
+                f"the CSV has no column {', '.join(map(repr, missing))}; "
+                "expected the columns the mapping reads"
             )
 
     async def list_page(
@@ -354,9 +352,7 @@ class SourceClient:
         body = await self.request("GET", listing.path, params, caller_token=caller_token)
         raw = self._list_records(body) or []
         if not isinstance(raw, list):
-            raise UpstreamDataInvalid(
-                f"expected a list of records at {listing.records!r}", source=self.name
-            )
+            raise self._unusable(f"expected a list of records at {listing.records!r}")
         records = self.map_records(raw, self._record_key, fields)
         next_cursor = self._next_cursor(body)
         return list(records), records, str(next_cursor) if next_cursor else None

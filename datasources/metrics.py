@@ -29,3 +29,10 @@ class SourceMetrics:
             ["source", "field"],
             registry=registry,
         )
+        self.invalid_responses = Counter(
+            "customer_graph_upstream_invalid_responses_total",
+            "Upstream responses that could not be used at all (unparsable, wrong content "
+            "type, too large, missing columns); the source's fields failed for that call.",
+            ["source"],
+            registry=registry,
+        )

@@ -350,3 +350,33 @@ def test_bad_override_names_the_variable_that_set_it(
         "key_template, listing, max_concurrency, max_response_bytes, primary, sparse_fields, "
         "timeouts, ttl, xml [set by CG_SOURCES__CRM__TTLL]",
     ]
+
+
+def test_documented_example_config_is_valid(tmp_path: Path) -> None:
+    doc = (Path(__file__).parents[1] / "docs" / "sources.md").read_text(encoding="utf-8")
+    example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.toml"
+    path.write_text(example, encoding="utf-8")
+    secrets = ("CRM_CLIENT_ID", "CRM_CLIENT_SECRET", "ORDERS_TOKEN", "POINTSPLUS_API_KEY")
+    settings = load_settings(path, {name: f"value-of-{name}" for name in secrets})
+    assert list(settings.sources) == ["crm", "orders", "loyalty", "preferences"]
+    assert settings.sources["crm"].base_url == "https://crm.example.com/api/v2"
+    assert settings.secrets["ORDERS_TOKEN"] == "value-of-ORDERS_TOKEN"
+
+
+def test_an_invalid_field_does_not_hide_the_other_fields_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = edited(
+        ('first_name = { path = "first_name"', 'first_name = { path = "first_name[["'),
+        ('segment = { path = "segment" }', 'segmant = { path = "segment" }'),
+        ('email = { path = "email", type = "string" }', 'email = { path = "email", type = "int" }'),
+    )
+    assert check_config(tmp_path, text, capsys) == [
+        "sources.crm.fields.first_name.path: expected a JMESPath expression; unexpected '[' "
+        "at character 12 (found 'first_name[[')",
+        "sources.crm.fields.email.type: declared type 'int' does not match the model field, "
+        "expected 'string'",
+        "sources.crm.fields.segmant: unknown target field 'segmant' for entity 'customer'; "
+        f"expected one of {CUSTOMER_FIELDS}",
+    ]

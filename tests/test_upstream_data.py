@@ -161,13 +161,23 @@ def _errors_by_path(body: Any) -> dict[tuple[Any, ...], dict[str, Any]]:
     return {tuple(e["path"]): e for e in body.get("errors", [])}
 
 
-def _invalid_metric(gateway: Gateway, source: str, field_name: str) -> float:
-    prefix = "customer_graph_upstream_invalid_fields_total"
+def _metric(gateway: Gateway, name: str, **labels: str) -> float:
+    """A counter's value from /metrics; 0 when that series was never counted."""
+    wanted = [f'{key}="{value}"' for key, value in labels.items()]
     for line in gateway.http.get("/metrics").text.splitlines():
-        labels = f'source="{source}"' in line and f'field="{field_name}"' in line
-        if line.startswith(prefix + "{") and labels:
+        if line.startswith(name + "{") and all(w in line for w in wanted):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+def _invalid_metric(gateway: Gateway, source: str, field_name: str) -> float:
+    return _metric(
+        gateway, "customer_graph_upstream_invalid_fields_total", source=source, field=field_name
+    )
+
+
+def _invalid_responses(gateway: Gateway, source: str) -> float:
+    return _metric(gateway, "customer_graph_upstream_invalid_responses_total", source=source)
 
 
 def _assert_source_failed(body: Any, field_name: str, source: str, reason: str) -> None:
@@ -271,6 +281,9 @@ def test_malformed_json_fails_only_that_source(json_gateway: ScriptedGateway) ->
     json_gateway.script.answer(LOYALTY_PATH, GOOD_JSON[:40], "application/json")
     body = json_gateway.query()
     _assert_source_failed(body, "loyalty", "loyalty", "malformed JSON")
+    assert _invalid_responses(json_gateway.gateway, "loyalty") == 1
+    outcome = {"source": "loyalty", "outcome": "UPSTREAM_DATA_INVALID"}
+    assert _metric(json_gateway.gateway, "customer_graph_upstream_requests_total", **outcome) == 1
     assert [c["preferences"][0]["channel"] for c in body["data"]["customers"]] == [
         "email",
         "sms",
@@ -296,6 +309,7 @@ def test_csv_missing_a_column_fails_only_that_source(json_gateway: ScriptedGatew
     json_gateway.script.answer(PREFERENCES_PATH, without_opt_in, "text/csv")
     body = json_gateway.query()
     _assert_source_failed(body, "preferences", "preferences", "the CSV has no column 'opt_in'")
+    assert _invalid_responses(json_gateway.gateway, "preferences") == 1
     assert [c["loyalty"]["tier"] for c in body["data"]["customers"]] == ["gold", "silver", "bronze"]
     _assert_still_serving(json_gateway)
 
@@ -339,6 +353,7 @@ def test_billion_laughs_xml_is_refused_and_fails_only_that_source(
     xml_gateway.script.answer(LOYALTY_PATH, BILLION_LAUGHS, "application/xml")
     body = xml_gateway.query()
     _assert_source_failed(body, "loyalty", "loyalty", "unsafe XML refused")
+    assert _invalid_responses(xml_gateway.gateway, "loyalty") == 1
     xml_gateway.script.answer(LOYALTY_PATH, GOOD_XML, "application/xml")
     assert "errors" not in xml_gateway.query(SHORT_QUERY)
 
