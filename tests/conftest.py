@@ -88,7 +88,10 @@ def start_gateway() -> Callable[[Settings], AbstractContextManager[str]]:
 
 @pytest.fixture(scope="session")
 def gateway_server(sandbox_server: Sandbox) -> Iterator[Gateway]:
-    with run_in_thread(create_app(sandbox_settings(sandbox_server.url))) as url:
+    # No entity cache: each test sees exactly its own upstream calls. Cache tests start
+    # their own gateways.
+    settings = sandbox_settings(sandbox_server.url, CG_CACHE__ENABLED="false")
+    with run_in_thread(create_app(settings)) as url:
         yield Gateway(url)
 
 
