@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import redis.asyncio as redis
 import structlog
-from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from cross_web import AsyncHTTPRequestAdapter, BaseRequestProtocol, HTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -76,6 +76,12 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             for item in parsed if isinstance(parsed, list) else [parsed]:
                 await self._persisted.resolve(item)
         return parsed
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET by hash alone has no query either, and is no browser asking for GraphiQL.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
 
     async def process_result(
         self, request: Request, result: ExecutionResult
