@@ -92,7 +92,7 @@ def test_registrations_are_shared_through_redis(
         one, two = Gateway(one_url), Gateway(two_url)
         post(one, {"query": QUERY, "extensions": BY_HASH, "variables": {"id": "2"}})
         status, body = post(two, {"extensions": BY_HASH, "variables": {"id": "2"}})
-        assert body["data"]["customer"]["id"] == "2"
+        assert (status, body["data"]["customer"]["id"]) == (200, "2")
 
 
 def test_allow_list_runs_only_listed_operations(
