@@ -22,7 +22,7 @@ class CacheConfig(BaseModel):
     )
     redis_prefix: str = Field(default="cg:", description="prefix of every key and channel")
     redis_timeout: float = Field(
-        default=0.1, gt=0, description="seconds one Redis operation may take before it is skipped"
+        default=0.25, gt=0, description="seconds one Redis operation may take before it is skipped"
     )
     redis_retry_after: float = Field(
         default=5.0, ge=0, description="seconds Redis is left alone after a failed operation"

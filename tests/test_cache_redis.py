@@ -36,8 +36,13 @@ def replica(settings: Settings, clock: ManualClock) -> Iterator[Gateway]:
 
 
 def shared_settings(sandbox: Sandbox, prefix: str, **env: str) -> Settings:
+    # A generous deadline: with a frozen clock, one slow operation would skip Redis for good.
     return sandbox_settings(
-        sandbox.url, CG_CACHE__REDIS_URL=REDIS_URL, CG_CACHE__REDIS_PREFIX=prefix, **env
+        sandbox.url,
+        CG_CACHE__REDIS_URL=REDIS_URL,
+        CG_CACHE__REDIS_PREFIX=prefix,
+        CG_CACHE__REDIS_TIMEOUT="2",
+        **env,
     )
 
 
