@@ -8,6 +8,7 @@ the gateway goes on with its local tier and the upstreams.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
@@ -102,14 +103,14 @@ class RedisTier:
     ) -> None:
         """Deliver the channel's messages from now on; ``on_subscribed`` runs after every
         (re)subscription, since messages sent while disconnected are lost."""
-        ready = asyncio.Event()
+        attempted = asyncio.Event()
         self._listener = asyncio.create_task(
-            self._listen(channel, on_message, on_subscribed, ready)
+            self._listen(channel, on_message, on_subscribed, attempted)
         )
-        # Start-up waits for the first subscription, briefly: without Redis the gateway runs.
-        wait = asyncio.create_task(ready.wait())
-        await asyncio.wait({wait, self._listener}, timeout=self._config.redis_timeout * 10)
-        wait.cancel()
+        # Start-up waits for the first attempt only: without Redis the gateway still runs.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._config.redis_timeout * 4):
+                await attempted.wait()
 
     async def aclose(self) -> None:
         if self._listener is not None:
@@ -123,19 +124,20 @@ class RedisTier:
         channel: str,
         on_message: Callable[[bytes], None],
         on_subscribed: Callable[[], None],
-        ready: asyncio.Event,
+        attempted: asyncio.Event,
     ) -> None:
         while True:
             try:
                 async with self._subscriber.pubsub() as pubsub:
                     await pubsub.subscribe(channel)
                     on_subscribed()
-                    ready.set()
+                    attempted.set()
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
                             on_message(message["data"])
             except (RedisError, OSError) as exc:
                 self._failed("subscribe", exc)
+                attempted.set()
             # A real pause, not the injected clock: it paces reconnection attempts.
             await asyncio.sleep(max(self._config.redis_retry_after, 0.1))
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import httpx
 import pytest
 import redis
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from gateway.app import create_app
 from gateway.settings import DEFAULT_CONFIG, Settings, load_settings
@@ -90,6 +93,21 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+async def _invalidate(request: Request) -> Response:
+    body = await request.json()
+    await request.app.state.sources.invalidate(body["source"], body["ids"])
+    return JSONResponse({"ok": True})
+
+
+@contextmanager
+def replica(settings: Settings, clock: ManualClock) -> Iterator[Gateway]:
+    """A gateway with a route that calls ``SourceSet.invalidate``, as a write would."""
+    app = create_app(settings, clock=clock)
+    app.router.routes.append(Route("/_invalidate", _invalidate, methods=["POST"]))
+    with run_in_thread(app) as url:
+        yield Gateway(url)
 
 
 @pytest.fixture

@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-
-from gateway.app import create_app
 from gateway.settings import Settings
-from sandbox.server import run_in_thread
-from tests.conftest import REDIS_URL, Gateway, ManualClock, Sandbox, sandbox_settings
+from tests.conftest import (
+    REDIS_URL,
+    Gateway,
+    ManualClock,
+    Sandbox,
+    replica,
+    sandbox_settings,
+)
 from tests.test_cache import ALL_SOURCES, NO_CALLS, ONE_CALL_EACH, ids, metric
-from tests.test_stale import wait_for
 
 StartGateway = Callable[..., AbstractContextManager[str]]
-
-
-async def _invalidate(request: Request) -> Response:
-    body = await request.json()
-    await request.app.state.sources.invalidate(body["source"], body["ids"])
-    return JSONResponse({"ok": True})
-
-
-@contextmanager
-def replica(settings: Settings, clock: ManualClock) -> Iterator[Gateway]:
-    """A gateway with a route that calls ``SourceSet.invalidate``, as a write would."""
-    app = create_app(settings, clock=clock)
-    app.router.routes.append(Route("/_invalidate", _invalidate, methods=["POST"]))
-    with run_in_thread(app) as url:
-        yield Gateway(url)
 
 
 def shared_settings(sandbox: Sandbox, prefix: str, **env: str) -> Settings:
@@ -60,30 +45,6 @@ def test_fill_through_one_replica_is_a_hit_on_the_other(
         assert two.query(ALL_SOURCES, {"ids": ids(1, 30)}) == first
         assert sandbox.calls() == NO_CALLS
         assert metric(two, "customer_graph_cache_l2_hits_total", source="crm") == 30
-
-
-def test_invalidation_through_one_replica_is_seen_by_the_other(
-    sandbox: Sandbox, redis_prefix: str
-) -> None:
-    clock = ManualClock()
-    settings = shared_settings(sandbox, redis_prefix)
-    query = "query ($ids: [ID!]!) { customers(ids: $ids) { id email loyalty { tier } } }"
-    with ExitStack() as stack:
-        one = stack.enter_context(replica(settings, clock))
-        two = stack.enter_context(replica(settings, clock))
-        one.query(query, {"ids": ids(1, 10)})
-        two.query(query, {"ids": ids(1, 10)})
-        sandbox.reset()
-        one.http.post("/_invalidate", json={"source": "crm", "ids": ["3", "4"]}).raise_for_status()
-        wait_for(
-            lambda: metric(two, "customer_graph_cache_invalidations_total", origin="remote") == 2
-        )
-        two.query(query, {"ids": ids(1, 10)})
-        assert sandbox.stats()["crm"]["ids"] == [["3", "4"]]
-        assert sandbox.calls()["loyalty"] == 0
-        # The refetch through the second replica refilled Redis for the first.
-        one.query(query, {"ids": ids(1, 10)})
-        assert sandbox.calls()["crm"] == 1
 
 
 def test_entries_in_redis_follow_the_injected_clock(sandbox: Sandbox, redis_prefix: str) -> None:
