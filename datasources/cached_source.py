@@ -57,7 +57,7 @@ class CachedSource:
     async def fetch_many(
         self, customer_ids: Sequence[str], fields: frozenset[str] | None = None
     ) -> Fetched:
-        """Each customer's record (unknown customers absent), or the error that prevented it."""
+        """Each customer's record (None or absent when unknown), or the error that prevented it."""
         wanted: FieldSet = None if self._whole_records else fields
         ids = list(dict.fromkeys(customer_ids))
         entries = await self._cache.lookup(self.name, ids, wanted)
