@@ -12,6 +12,8 @@ import redis.asyncio as redis
 import structlog
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -122,6 +124,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
             settings.cache.redis_url,
             socket_timeout=settings.cache.redis_timeout,
             socket_connect_timeout=settings.cache.redis_timeout,
+            # The client's own retries would multiply the deadline; a miss is harmless.
+            retry=Retry(NoBackoff(), 0),
         )
     persisted = _persisted_queries(settings, apq_redis) if settings.apq.enabled else None
 

@@ -133,3 +133,19 @@ def test_allow_list_runs_only_listed_operations(
             assert body["errors"][0]["extensions"]["code"] == "OPERATION_NOT_ALLOWED"
         # The listed operation's one fetch (then cached); refused operations never ran.
         assert sandbox.calls()["crm"] == 1
+
+
+def test_an_unreachable_redis_store_only_costs_registrations(
+    sandbox: Sandbox, start_gateway: StartGateway
+) -> None:
+    settings = sandbox_settings(
+        sandbox.url, CG_CACHE__REDIS_URL="redis://127.0.0.1:1/0", CG_APQ__STORE="redis"
+    )
+    with start_gateway(settings) as url:
+        gateway = Gateway(url)
+        status, body = post(
+            gateway, {"query": QUERY, "extensions": BY_HASH, "variables": {"id": "4"}}
+        )
+        assert (status, body["data"]["customer"]["id"]) == (200, "4")
+        status, body = post(gateway, {"extensions": BY_HASH, "variables": {"id": "4"}})
+        assert body["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
