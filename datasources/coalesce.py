@@ -11,7 +11,12 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import structlog
+
 from datasources.cache_entry import FieldSet
+from datasources.errors import GatewayError
+
+log = structlog.get_logger("customer_graph.cache")
 
 
 @dataclass(eq=False)
@@ -80,6 +85,10 @@ class Flights:
 
     def _landed(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
-        # Waiters read the outcome; this keeps a flight nobody waits for anymore quiet.
-        if not task.cancelled():
-            task.exception()
+        if task.cancelled():
+            return
+        # Waiters get the outcome themselves; a background refresh has none, so a bug there
+        # is logged here (upstream failures are already counted by the client).
+        exc = task.exception()
+        if exc is not None and not isinstance(exc, GatewayError):
+            log.error("upstream fetch failed unexpectedly", exc_info=exc)

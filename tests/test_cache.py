@@ -82,7 +82,7 @@ def test_fifty_concurrent_identical_queries_make_one_call_per_source(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
     # Slow upstreams keep the first fetch in flight while the other requests arrive.
-    sandbox.set_faults(**{api: {"latency_ms": 300} for api in ONE_CALL_EACH})
+    sandbox.set_faults(**{api: {"latency_ms": 500} for api in ONE_CALL_EACH})
     with start_gateway(sandbox_settings(sandbox.url), clock=ManualClock()) as url:
 
         async def fifty() -> list[Any]:
