@@ -28,8 +28,9 @@ from pydantic import (
     model_validator,
 )
 
+from datasources.cache_config import CacheConfig
 from datasources.config import SourceConfig
-from datasources.config_rules import sources_problems, validate_with_rules
+from datasources.config_rules import problem, sources_problems, validate_with_rules
 from gateway.config_errors import Origins, describe, toml_problem
 
 DEFAULT_CONFIG = Path(__file__).with_name("sandbox.toml")
@@ -60,6 +61,47 @@ class ServerSettings(BaseModel):
     http_transport: Literal["aiohttp", "httpx"] = Field(
         default="aiohttp", description="the httpx transport used for upstream calls"
     )
+    parser_cache_size: int = Field(default=1024, ge=1, description="parsed documents kept")
+    validation_cache_size: int = Field(
+        default=1024, ge=1, description="validation results kept, by document"
+    )
+
+
+class PersistedQuerySettings(BaseModel):
+    """Automatic persisted queries, the allow-list mode, and HTTP caching of GET queries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    store: Literal["memory", "redis"] = Field(
+        default="memory", description="where registered documents live; redis uses cache.redis_url"
+    )
+    max_entries: int = Field(default=10_000, ge=1, description="documents kept by the memory store")
+    redis_ttl: float | None = Field(
+        default=None, gt=0, description="seconds a document lives in Redis; forever when unset"
+    )
+    allow_list: Path | None = Field(
+        default=None,
+        description="JSON file of the only operations that run (manifest, hash->query, hashes)",
+    )
+    get_cache_control: str | None = Field(
+        default=None,
+        description="Cache-Control of successful GET query responses, e.g. 'private, max-age=30'",
+    )
+
+
+class CompressionSettings(BaseModel):
+    """Response compression above a size; brotli for clients that accept it, else gzip."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    minimum_size: int = Field(
+        default=1024, ge=0, description="bytes below which nothing is compressed"
+    )
+    gzip_level: int = Field(default=6, ge=1, le=9)
+    brotli: bool = True
+    brotli_quality: int = Field(default=4, ge=0, le=11)
 
 
 class Settings(BaseModel):
@@ -72,6 +114,9 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     server: ServerSettings = Field(default_factory=ServerSettings)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
+    apq: PersistedQuerySettings = Field(default_factory=PersistedQuerySettings)
+    compression: CompressionSettings = Field(default_factory=CompressionSettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
     _secrets: dict[str, str] = PrivateAttr(default_factory=dict)
 
@@ -85,8 +130,19 @@ class Settings(BaseModel):
     def _sources_fit_together(
         cls, data: Any, handler: ModelWrapValidatorHandler[Settings]
     ) -> Settings:
-        sources = data.get("sources") if isinstance(data, Mapping) else None
-        return validate_with_rules(cls.__name__, data, handler, sources_problems(sources))
+        raw = data if isinstance(data, Mapping) else {}
+        problems = sources_problems(raw.get("sources"))
+        apq, cache = raw.get("apq"), raw.get("cache")
+        redis_url = cache.get("redis_url") if isinstance(cache, Mapping) else None
+        if isinstance(apq, Mapping) and apq.get("store") == "redis" and not redis_url:
+            problems.append(
+                problem(
+                    ("apq", "store"),
+                    "expected 'memory', or cache.redis_url set for 'redis'",
+                    "redis",
+                )
+            )
+        return validate_with_rules(cls.__name__, data, handler, problems)
 
 
 def load_settings(

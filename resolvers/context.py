@@ -10,6 +10,7 @@ from graphql import GraphQLResolveInfo
 from datasources import SourceSet
 from resolvers.demand import DemandTable, collect_demand
 from resolvers.loaders import SourceLoader
+from resolvers.warnings import ResponseWarnings
 
 
 class RequestContext:
@@ -28,6 +29,7 @@ class RequestContext:
         self._table = demand_table
         self._plan: dict[str, frozenset[str]] | None = None
         self._loaders: dict[str, SourceLoader] = {}
+        self.warnings = ResponseWarnings()
 
     def plan(self, info: GraphQLResolveInfo[Any]) -> dict[str, frozenset[str]]:
         """Sources to call for this operation, each with the fields wanted from it.
@@ -52,7 +54,7 @@ class RequestContext:
         loader = self._loaders.get(source)
         if loader is None:
             loader = self._loaders[source] = SourceLoader(
-                self.sources.clients[source], fields, self.caller_token
+                self.sources.source(source), fields, self.warnings, self.caller_token
             )
         return loader
 

@@ -10,6 +10,7 @@ from strawberry.types import ExecutionContext
 
 from datasources import GatewayError
 from schema.convert import DEMAND_TABLE
+from schema.extensions import ResponseWarningsExtension
 from schema.query import Query
 
 __all__ = ["DEMAND_TABLE", "GatewaySchema", "build_schema"]
@@ -39,13 +40,17 @@ class GatewaySchema(strawberry.Schema):
                 )
 
 
-def build_schema() -> strawberry.Schema:
-    """The schema with the extensions every deployment runs."""
+def build_schema(
+    *, parser_cache_size: int = 1024, validation_cache_size: int = 1024
+) -> strawberry.Schema:
+    """The schema with the extensions every deployment runs; repeated documents are parsed
+    and validated once per cache size."""
     return GatewaySchema(
         query=Query,
         extensions=[
-            lambda: ParserCache(maxsize=1024),
-            lambda: ValidationCache(maxsize=1024),
+            lambda: ParserCache(maxsize=parser_cache_size),
+            lambda: ValidationCache(maxsize=validation_cache_size),
             lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error"),
+            ResponseWarningsExtension,
         ],
     )

@@ -348,7 +348,7 @@ def test_bad_override_names_the_variable_that_set_it(
         "sources.crm.ttll: unknown key (did you mean 'ttl'?); expected one of auth, base_url, "
         "batch, content_types, csv, entity, fields, format, forward_caller_token, "
         "key_template, listing, max_concurrency, max_response_bytes, primary, sparse_fields, "
-        "timeouts, ttl, xml [set by CG_SOURCES__CRM__TTLL]",
+        "stale_if_error, stale_while_revalidate, timeouts, ttl, xml [set by CG_SOURCES__CRM__TTLL]",
     ]
 
 

@@ -113,12 +113,13 @@ def _member(cid: str) -> dict[str, Any]:
     return {"id": cid, "tier": "gold", "points": int(cid) * 10}
 
 
-def loyalty_source(url: str, kind: str, auth: str, extra: str = "") -> str:
+def loyalty_source(url: str, kind: str, auth: str, extra: str = "", ttl: int = 0) -> str:
     return f"""
 [sources.loyalty]
 base_url = "{url}/{kind}"
 format = "json"
 entity = "loyalty"
+ttl = {ttl}
 {extra}
 auth = {auth}
 
@@ -172,8 +173,8 @@ def secured_gateway(
     url, _ = vendor
 
     @contextlib.contextmanager
-    def start(kind: str, auth: str, extra: str = "", **env: str) -> Iterator[Gateway]:
-        text = shipped_config(without=["loyalty"]) + loyalty_source(url, kind, auth, extra)
+    def start(kind: str, auth: str, extra: str = "", ttl: int = 0, **env: str) -> Iterator[Gateway]:
+        text = shipped_config(without=["loyalty"]) + loyalty_source(url, kind, auth, extra, ttl)
         settings = write_settings(tmp_path, text, SANDBOX_URL=sandbox.url, **env)
         with start_gateway(settings) as gateway_url:
             yield Gateway(gateway_url)
@@ -277,15 +278,31 @@ def test_refused_client_credentials_leak_no_secret(
     assert any(e["event"] == "gateway started" for e in logs)  # the logs were captured
 
 
-def test_caller_token_is_forwarded_only_where_configured(
+def test_caller_token_is_forwarded_and_its_answers_never_cached(
     secured_gateway: Callable[..., AbstractContextManager[Gateway]], vendor: tuple[str, Vendor]
 ) -> None:
-    auth = '{ kind = "none" }'
-    with secured_gateway("open", auth, extra="forward_caller_token = true") as gateway:
-        headers = {"authorization": "Bearer caller-token-abc"}
-        assert gateway.query(QUERY, headers=headers)["data"]["customers"] == EXPECTED
+    forwarding = "forward_caller_token = true"
+    with secured_gateway("open", '{ kind = "none" }', extra=forwarding, ttl=60) as gateway:
+        for token in ("caller-a", "caller-b", "caller-a"):
+            headers = {"authorization": f"Bearer {token}"}
+            assert gateway.query(QUERY, headers=headers)["data"]["customers"] == EXPECTED
         assert gateway.query(QUERY)["data"]["customers"] == EXPECTED
-    assert vendor[1].authorizations("/open/members") == ["Bearer caller-token-abc", None]
+    # Each caller's answer came from the upstream with that caller's token, despite the ttl.
+    assert vendor[1].authorizations("/open/members") == [
+        "Bearer caller-a",
+        "Bearer caller-b",
+        "Bearer caller-a",
+        None,
+    ]
+
+
+def test_caller_token_is_not_sent_where_not_configured(
+    secured_gateway: Callable[..., AbstractContextManager[Gateway]], vendor: tuple[str, Vendor]
+) -> None:
+    with secured_gateway("open", '{ kind = "none" }') as gateway:
+        headers = {"authorization": "Bearer caller-a"}
+        assert gateway.query(QUERY, headers=headers)["data"]["customers"] == EXPECTED
+    assert vendor[1].authorizations("/open/members") == [None]
 
 
 def test_secret_variable_not_set_is_a_config_error(
@@ -332,8 +349,8 @@ def _source_set(settings: Settings, clock: Clock) -> SourceSet:
         settings.sources,
         lambda config: httpx.AsyncClient(),
         SourceMetrics(CollectorRegistry()),
-        settings.secrets,
-        clock,
+        clock=clock,
+        secrets=settings.secrets,
     )
 
 

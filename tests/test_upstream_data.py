@@ -52,6 +52,7 @@ def scripted_sources(url: str, loyalty_format: str) -> str:
 base_url = "{url}/loyalty"
 format = "{loyalty_format}"
 entity = "loyalty"
+ttl = 0  # every query reaches the scripted upstream
 key_template = "L-{{id}}"
 
 [sources.loyalty.batch]
@@ -70,6 +71,7 @@ member_since = {{ path = "since", type = "date" }}
 base_url = "{url}/prefs"
 format = "csv"
 entity = "preferences"
+ttl = 0  # every query reaches the scripted upstream
 
 [sources.preferences.batch]
 path = "/export.csv"
