@@ -1,6 +1,8 @@
 """Upstream sources: configuration, HTTP clients, codecs, mapping and the internal model."""
 
 from datasources.budget import RequestBudget
+from datasources.cache_config import CacheConfig
+from datasources.cached_source import CachedSource, Fetched
 from datasources.client import SourceClient
 from datasources.config import SourceConfig
 from datasources.errors import (
@@ -28,9 +30,12 @@ from datasources.timer import SystemTimer, Timer
 
 __all__ = [
     "BadRequest",
+    "CacheConfig",
+    "CachedSource",
     "ChannelPreference",
     "CircuitOpen",
     "CustomerProfile",
+    "Fetched",
     "GatewayError",
     "LoyaltyMembership",
     "Order",

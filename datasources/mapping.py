@@ -13,7 +13,8 @@ from typing import Any
 import jmespath
 
 from datasources.coerce import build_coercer
-from datasources.config import PLAIN_PATH, FieldSpec
+from datasources.config import FieldSpec
+from datasources.config_rules import PLAIN_PATH
 from datasources.models import NO_ISSUES, model_fields
 
 Getter = Callable[[Any], Any]

@@ -11,6 +11,7 @@ from graphql import GraphQLResolveInfo
 from datasources import RequestBudget, SourceSet, SystemTimer
 from resolvers.demand import DemandTable, collect_demand
 from resolvers.loaders import SourceLoader
+from resolvers.warnings import ResponseWarnings
 
 
 class RequestContext:
@@ -37,6 +38,7 @@ class RequestContext:
         self._table = demand_table
         self._plan: dict[str, frozenset[str]] | None = None
         self._loaders: dict[str, SourceLoader] = {}
+        self.warnings = ResponseWarnings()
 
     def plan(self, info: GraphQLResolveInfo[Any]) -> dict[str, frozenset[str]]:
         """Sources to call for this operation, each with the fields wanted from it.
@@ -61,7 +63,11 @@ class RequestContext:
         loader = self._loaders.get(source)
         if loader is None:
             loader = self._loaders[source] = SourceLoader(
-                self.sources.clients[source], fields, self.budget
+                self.sources.source(source),
+                fields,
+                self.warnings,
+                self.caller_token,
+                self.budget,
             )
         return loader
 
@@ -69,6 +75,18 @@ class RequestContext:
         """Drop what this request loaded for a customer, so it is read again after a write."""
         for loader in self._loaders.values():
             loader.clear(customer_id)
+
+    @property
+    def caller_token(self) -> str | None:
+        """The bearer token the GraphQL caller sent, for sources that forward it."""
+        headers = getattr(self.request, "headers", None)
+        value = headers.get("authorization") if headers is not None else None
+        if not isinstance(value, str):
+            return None
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return token.strip()
 
 
 def _coerced(variables: Any) -> Mapping[str, Any]:

@@ -57,15 +57,13 @@ async def update_customer(
     try:
         for source, changes in writes:
             written.add(source)
-            await ctx.sources.clients[source].update(customer_id, changes, seed, budget=ctx.budget)
+            await ctx.sources.clients[source].update(
+                customer_id, changes, seed, caller_token=ctx.caller_token, budget=ctx.budget
+            )
     finally:
         # Also after a failure: a write whose answer was lost may still have been applied.
-        _invalidate(ctx, written, customer_id)
+        ctx.forget(customer_id)
+        for source in sorted(written):
+            await ctx.sources.invalidate(source, [customer_id])
     (records,) = await load_customers(ctx, info, [customer_id])
     return records
-
-
-def _invalidate(ctx: RequestContext, sources: set[str], customer_id: str) -> None:
-    ctx.forget(customer_id)
-    # Cached records of the written sources go stale here too: drop them with
-    # SourceSet.invalidate(source, [customer_id]) once the cache layer provides it.

@@ -2,32 +2,57 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
+import structlog
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.types import ExecutionContext
 
 from datasources import GatewayError
 from schema.convert import DEMAND_TABLE
+from schema.extensions import ResponseWarningsExtension
 from schema.mutation import Mutation
 from schema.query import Query
 
-__all__ = ["DEMAND_TABLE", "build_schema"]
+__all__ = ["DEMAND_TABLE", "GatewaySchema", "build_schema"]
+
+log = structlog.get_logger("customer_graph.schema")
 
 
-class _Schema(strawberry.Schema):
-    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        # Upstream failures are expected, answered as typed errors and counted in metrics;
-        # logging each with a traceback would bury the errors that are bugs.
-        unexpected = [e for e in errors if not isinstance(e.original_error, GatewayError)]
-        super().process_errors(unexpected, execution_context)
+def _unexpected(error: GraphQLError) -> bool:
+    """An error that is neither a GraphQL error nor one of ours: a bug, not news for clients."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GatewayError | GraphQLError)
 
 
-def build_schema() -> strawberry.Schema:
-    """The schema with the extensions every deployment runs."""
-    return _Schema(
+class GatewaySchema(strawberry.Schema):
+    """Strawberry's schema, logging only what deserves a log line."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Upstream failures are logged once per call where they happen, not once per field.
+        for error in errors:
+            if _unexpected(error):
+                log.error(
+                    "resolver failed",
+                    path=error.path,
+                    exc_info=error.original_error,
+                )
+
+
+def build_schema(
+    *, parser_cache_size: int = 1024, validation_cache_size: int = 1024
+) -> strawberry.Schema:
+    """The schema with the extensions every deployment runs; repeated documents are parsed
+    and validated once per cache size."""
+    return GatewaySchema(
         query=Query,
         mutation=Mutation,
-        extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
+        extensions=[
+            lambda: ParserCache(maxsize=parser_cache_size),
+            lambda: ValidationCache(maxsize=validation_cache_size),
+            lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error"),
+            ResponseWarningsExtension,
+        ],
     )

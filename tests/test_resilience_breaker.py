@@ -9,7 +9,7 @@ import pytest
 from datasources import CircuitOpen
 from datasources.breaker import CircuitBreaker, State
 from datasources.policies import Breaker
-from tests.conftest import FakeTimer, Gateway, Sandbox, StartGateway, sandbox_settings
+from tests.conftest import FakeTimer, Gateway, Sandbox, StartGateway, uncached_settings
 
 QUERY = '{ customer(id: "12") { email orders { totalCount } } }'
 
@@ -41,14 +41,14 @@ def test_breaker_opens_fails_fast_then_probes_after_cooldown(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
     timer = FakeTimer()
-    settings = sandbox_settings(
+    settings = uncached_settings(
         sandbox.url,
         CG_SOURCES__ORDERS__BREAKER__FAILURE_COUNT="3",
         CG_SOURCES__ORDERS__BREAKER__COOLDOWN="30",
         CG_SOURCES__ORDERS__RETRIES__ATTEMPTS="1",
     )
     sandbox.set_faults(orders={"failure_rate": 1.0, "status": 500})
-    with start_gateway(settings, timer) as url:
+    with start_gateway(settings, timer=timer) as url:
         gateway = Gateway(url)
         outcomes = [orders_outcome(gateway.query(QUERY)) for _ in range(5)]
         assert outcomes == ["UPSTREAM_UNAVAILABLE"] * 3 + ["CIRCUIT_OPEN"] * 2

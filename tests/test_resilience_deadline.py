@@ -13,7 +13,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from sandbox.server import run_in_thread
-from tests.conftest import Gateway, Sandbox, StartGateway, sandbox_settings
+from tests.conftest import Gateway, Sandbox, StartGateway, uncached_settings
 
 QUERY = '{ customer(id: "5") { email loyalty { tier } orders { totalCount } } }'
 
@@ -26,7 +26,7 @@ def test_hanging_source_fails_alone_within_the_request_deadline(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
     # The source's own timeouts are far longer than the deadline: the deadline decides.
-    settings = sandbox_settings(sandbox.url, CG_SERVER__REQUEST_DEADLINE="0.5")
+    settings = uncached_settings(sandbox.url, CG_SERVER__REQUEST_DEADLINE="0.5")
     sandbox.set_faults(loyalty={"hang": True})
     with start_gateway(settings) as url:
         started = time.monotonic()
@@ -46,7 +46,7 @@ def test_total_timeout_bounds_a_call_whose_reads_keep_succeeding(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
     # Read timeout 5 s, total 0.3 s: a 3 s wait for the answer must end at the total.
-    settings = sandbox_settings(
+    settings = uncached_settings(
         sandbox.url,
         CG_SOURCES__LOYALTY__TIMEOUTS__TOTAL="0.3",
         CG_SOURCES__LOYALTY__RETRIES__ATTEMPTS="1",
@@ -77,7 +77,7 @@ def test_endless_body_fails_only_its_source_at_the_size_cap(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
     with run_in_thread(streaming_upstream(b"[" * 65536, 0)) as upstream:
-        settings = sandbox_settings(
+        settings = uncached_settings(
             sandbox.url,
             CG_SOURCES__ORDERS__BASE_URL=upstream,
             CG_SOURCES__ORDERS__MAX_RESPONSE_BYTES=str(1024 * 1024),
@@ -99,7 +99,7 @@ def test_trickling_endless_body_fails_only_its_source_at_the_total_timeout(
 ) -> None:
     # A byte every 20 ms never trips the read timeout and stays far below the size cap.
     with run_in_thread(streaming_upstream(b" ", 0.02)) as upstream:
-        settings = sandbox_settings(
+        settings = uncached_settings(
             sandbox.url,
             CG_SOURCES__ORDERS__BASE_URL=upstream,
             CG_SOURCES__ORDERS__TIMEOUTS__TOTAL="0.3",

@@ -9,7 +9,7 @@ import pytest
 
 from datasources.policies import RateLimit
 from datasources.ratelimit import RateLimiter
-from tests.conftest import FakeTimer, Gateway, Sandbox, StartGateway, sandbox_settings
+from tests.conftest import FakeTimer, Gateway, Sandbox, StartGateway, uncached_settings
 
 EMAILS = "query ($ids: [ID!]!) { customers(ids: $ids) { id email } }"
 
@@ -23,11 +23,11 @@ def test_quota_makes_calls_wait_their_turn_instead_of_failing(
 ) -> None:
     timer = FakeTimer()
     quota = json.dumps({"per_second": 10, "burst": 2})
-    settings = sandbox_settings(
+    settings = uncached_settings(
         sandbox.url, **one_id_per_crm_call(CG_SOURCES__CRM__RATE_LIMIT=quota)
     )
     ids = [str(i) for i in range(1, 7)]
-    with start_gateway(settings, timer) as url:
+    with start_gateway(settings, timer=timer) as url:
         body = Gateway(url).query(EMAILS, {"ids": ids})
     assert "errors" not in body
     assert [c["id"] for c in body["data"]["customers"]] == ids
@@ -41,11 +41,11 @@ def test_call_whose_turn_comes_after_the_deadline_is_refused_at_once(
 ) -> None:
     timer = FakeTimer()
     quota = json.dumps({"per_second": 1, "burst": 1})
-    settings = sandbox_settings(
+    settings = uncached_settings(
         sandbox.url, CG_SOURCES__CRM__RATE_LIMIT=quota, CG_SERVER__REQUEST_DEADLINE="0.5"
     )
     query = '{ customer(id: "3") { email } }'
-    with start_gateway(settings, timer) as url:
+    with start_gateway(settings, timer=timer) as url:
         gateway = Gateway(url)
         first = gateway.query(query)
         # The next token comes in 1 s, after this request's 0.5 s deadline.
@@ -70,7 +70,7 @@ def test_call_whose_turn_comes_after_the_deadline_is_refused_at_once(
 def test_no_more_calls_in_flight_than_max_concurrency(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
-    settings = sandbox_settings(
+    settings = uncached_settings(
         sandbox.url, **one_id_per_crm_call(CG_SOURCES__CRM__MAX_CONCURRENCY="2")
     )
     sandbox.set_faults(crm={"latency_ms": 30})

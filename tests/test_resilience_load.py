@@ -15,7 +15,7 @@ from structlog.testing import capture_logs
 
 from gateway.app import create_app
 from sandbox.server import run_in_thread
-from tests.conftest import Sandbox, sandbox_settings
+from tests.conftest import Sandbox, uncached_settings
 
 QUERY = """
 query ($ids: [ID!]!) {
@@ -63,7 +63,7 @@ def test_twenty_clients_under_thirty_percent_failures_all_get_answers(
         loyalty={"failure_rate": 0.3, "status": 429},
         preferences={"failure_rate": 0.3, "status": 502},
     )
-    app = create_app(sandbox_settings(sandbox.url))
+    app = create_app(uncached_settings(sandbox.url))
     caplog.set_level(logging.WARNING)
     with run_in_thread(app) as url, capture_logs() as logs:
         hammer(url, 1.0)  # warm-up: connection pools, parser caches, metric series

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FakeTimer, Gateway, Sandbox, StartGateway, sandbox_settings
+from tests.conftest import FakeTimer, Gateway, Sandbox, StartGateway, uncached_settings
 
 QUERY = """
 query ($id: ID!) {
@@ -42,7 +42,7 @@ def test_failing_source_nulls_only_its_fields(
     calls: int,
 ) -> None:
     sandbox.set_faults(orders=fault)
-    with start_gateway(sandbox_settings(sandbox.url), FakeTimer()) as url:
+    with start_gateway(uncached_settings(sandbox.url), timer=FakeTimer()) as url:
         body = Gateway(url).query(QUERY, {"id": CUSTOMER})
     customer = body["data"]["customer"]
     data = sandbox.data
@@ -67,7 +67,7 @@ def test_every_failing_source_reports_its_own_error(
         loyalty={"failure_rate": 1.0, "status": 503},
         preferences={"failure_rate": 1.0, "status": 429, "retry_after": 3600},
     )
-    with start_gateway(sandbox_settings(sandbox.url), FakeTimer()) as url:
+    with start_gateway(uncached_settings(sandbox.url), timer=FakeTimer()) as url:
         body = Gateway(url).query(QUERY, {"id": CUSTOMER})
     customer = body["data"]["customer"]
     assert customer["email"] is not None
@@ -82,7 +82,7 @@ def test_failing_primary_source_keeps_the_others(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
     sandbox.set_faults(crm={"failure_rate": 1.0, "status": 500})
-    with start_gateway(sandbox_settings(sandbox.url), FakeTimer()) as url:
+    with start_gateway(uncached_settings(sandbox.url), timer=FakeTimer()) as url:
         body = Gateway(url).query(QUERY, {"id": CUSTOMER})
     customer = body["data"]["customer"]
     assert customer["email"] is None

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from sandbox import API_NAMES
-from tests.conftest import FakeTimer, Gateway, Sandbox, StartGateway, sandbox_settings
+from tests.conftest import FakeTimer, Gateway, Sandbox, StartGateway, uncached_settings
 
 EMAIL = '{ customer(id: "8") { email } }'
 EVERYTHING = (
@@ -24,7 +24,7 @@ def test_intermittent_503_with_retry_after_succeeds_after_waiting_as_asked(
 ) -> None:
     timer = FakeTimer()
     sandbox.set_faults(crm={"fail_next": 2, "status": 503, "retry_after": 1.5})
-    with start_gateway(sandbox_settings(sandbox.url), timer) as url:
+    with start_gateway(uncached_settings(sandbox.url), timer=timer) as url:
         body = Gateway(url).query(EMAIL)
     assert body == {"data": {"customer": {"email": sandbox.data.customer("8").email}}}  # type: ignore[union-attr]
     assert sandbox.calls()["crm"] == 3
@@ -35,14 +35,14 @@ def test_attempts_per_call_are_bounded_with_jittered_exponential_backoff(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
     timer = FakeTimer()
-    settings = sandbox_settings(
+    settings = uncached_settings(
         sandbox.url,
         CG_SOURCES__CRM__RETRIES__ATTEMPTS="4",
         CG_SOURCES__CRM__RETRIES__BACKOFF_INITIAL="0.5",
         CG_SOURCES__CRM__RETRIES__BACKOFF_MAX="1.5",
     )
     sandbox.set_faults(crm={"failure_rate": 1.0, "status": 503})
-    with start_gateway(settings, timer) as url:
+    with start_gateway(settings, timer=timer) as url:
         body = Gateway(url).query(EMAIL)
     assert body["data"]["customer"]["email"] is None
     assert error_codes(body) == {"crm": "UPSTREAM_UNAVAILABLE"}
@@ -58,7 +58,7 @@ def test_429_without_retry_after_is_retried_with_backoff(
 ) -> None:
     timer = FakeTimer()
     sandbox.set_faults(crm={"fail_next": 1, "status": 429})
-    with start_gateway(sandbox_settings(sandbox.url), timer) as url:
+    with start_gateway(uncached_settings(sandbox.url), timer=timer) as url:
         body = Gateway(url).query(EMAIL)
     assert "errors" not in body
     assert sandbox.calls()["crm"] == 2
@@ -69,9 +69,9 @@ def test_retry_after_beyond_the_cap_fails_at_once(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
     timer = FakeTimer()
-    settings = sandbox_settings(sandbox.url, CG_SOURCES__CRM__RETRIES__RETRY_AFTER_MAX="5")
+    settings = uncached_settings(sandbox.url, CG_SOURCES__CRM__RETRIES__RETRY_AFTER_MAX="5")
     sandbox.set_faults(crm={"fail_next": 1, "status": 429, "retry_after": 6})
-    with start_gateway(settings, timer) as url:
+    with start_gateway(settings, timer=timer) as url:
         body = Gateway(url).query(EMAIL)
     assert error_codes(body) == {"crm": "UPSTREAM_RATE_LIMITED"}
     assert sandbox.calls()["crm"] == 1
@@ -80,7 +80,7 @@ def test_retry_after_beyond_the_cap_fails_at_once(
 
 def test_client_errors_are_not_retried(sandbox: Sandbox, start_gateway: StartGateway) -> None:
     sandbox.set_faults(crm={"failure_rate": 1.0, "status": 400})
-    with start_gateway(sandbox_settings(sandbox.url), FakeTimer()) as url:
+    with start_gateway(uncached_settings(sandbox.url), timer=FakeTimer()) as url:
         body = Gateway(url).query(EMAIL)
     assert error_codes(body) == {"crm": "UPSTREAM_REJECTED"}
     assert sandbox.calls()["crm"] == 1
@@ -91,9 +91,9 @@ def test_request_retry_budget_caps_retries_across_all_sources(
     sandbox: Sandbox, start_gateway: StartGateway, budget: int
 ) -> None:
     timer = FakeTimer()
-    settings = sandbox_settings(sandbox.url, CG_SERVER__RETRY_BUDGET=str(budget))
+    settings = uncached_settings(sandbox.url, CG_SERVER__RETRY_BUDGET=str(budget))
     sandbox.set_faults(**{api: {"failure_rate": 1.0, "status": 503} for api in API_NAMES})
-    with start_gateway(settings, timer) as url:
+    with start_gateway(settings, timer=timer) as url:
         body = Gateway(url).query(EVERYTHING)
     assert set(error_codes(body).values()) == {"UPSTREAM_UNAVAILABLE"}
     # Four calls, each allowed two retries: the budget, not the attempts, is the limit.
@@ -105,9 +105,9 @@ def test_no_retry_waits_past_the_request_deadline(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
     timer = FakeTimer()
-    settings = sandbox_settings(sandbox.url, CG_SERVER__REQUEST_DEADLINE="2")
+    settings = uncached_settings(sandbox.url, CG_SERVER__REQUEST_DEADLINE="2")
     sandbox.set_faults(crm={"failure_rate": 1.0, "status": 503, "retry_after": 1.5})
-    with start_gateway(settings, timer) as url:
+    with start_gateway(settings, timer=timer) as url:
         body = Gateway(url).query(EMAIL)
     assert error_codes(body) == {"crm": "UPSTREAM_UNAVAILABLE"}
     # One wait of 1.5 s fits in the 2 s deadline; a second would not.

@@ -12,7 +12,7 @@ import httpx
 
 from gateway.app import create_app
 from gateway.serve import GatewayServer
-from tests.conftest import FakeTimer, Sandbox, sandbox_settings
+from tests.conftest import FakeTimer, Sandbox, uncached_settings
 
 
 def wait_for(condition: Callable[[], bool]) -> None:
@@ -27,7 +27,7 @@ def test_shutdown_turns_unready_first_then_lets_in_flight_requests_finish(
     sandbox: Sandbox,
 ) -> None:
     timer = FakeTimer()
-    settings = sandbox_settings(sandbox.url)
+    settings = uncached_settings(sandbox.url)
     app = create_app(settings)
     server_settings = settings.server.model_copy(update={"port": 0, "shutdown_delay": 5})
     server = GatewayServer(app, server_settings, timer, log_level="warning")

@@ -35,7 +35,7 @@ def events(sandbox: Sandbox, api: str, method: str) -> list[dict[str, Any]]:
 def test_update_profile_writes_the_crm_and_returns_the_customer_as_it_is_now(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
-    with start_gateway(sandbox_settings(sandbox.url), FakeTimer()) as url:
+    with start_gateway(sandbox_settings(sandbox.url), timer=FakeTimer()) as url:
         body = Gateway(url).query(
             PROFILE, {"id": "9001", "input": {"city": "Gent", "segment": "vip"}}
         )
@@ -63,7 +63,7 @@ def test_write_whose_answer_is_lost_is_retried_and_applied_once(
 
     timer.on_sleep = someone_else_writes
     sandbox.set_faults(crm={"drop_after_apply": 1})
-    with start_gateway(sandbox_settings(sandbox.url), timer) as url:
+    with start_gateway(sandbox_settings(sandbox.url), timer=timer) as url:
         body = Gateway(url).query(PROFILE, {"id": "9002", "input": {"city": "Lost"}})
     assert "errors" not in body
     assert body["data"]["updateProfile"]["city"] == "Elsewhere"
@@ -78,7 +78,7 @@ def test_same_client_key_makes_a_repeated_mutation_change_nothing(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
     move = {"id": "9003", "input": {"city": "Ghent"}, "key": "move-9003"}
-    with start_gateway(sandbox_settings(sandbox.url), FakeTimer()) as url:
+    with start_gateway(sandbox_settings(sandbox.url), timer=FakeTimer()) as url:
         gateway = Gateway(url)
         assert gateway.query(PROFILE, move)["data"]["updateProfile"]["city"] == "Ghent"
         sandbox.http.patch("/crm/customers/9003", json={"city": "Bruges"}).raise_for_status()
@@ -94,7 +94,7 @@ def test_idempotency_key_header_counts_as_the_client_key(
 ) -> None:
     move = {"id": "9004", "input": {"city": "Ghent"}}
     header = {"Idempotency-Key": "move-9004"}
-    with start_gateway(sandbox_settings(sandbox.url), FakeTimer()) as url:
+    with start_gateway(sandbox_settings(sandbox.url), timer=FakeTimer()) as url:
         gateway = Gateway(url)
         gateway.query(PROFILE, move, headers=header)
         sandbox.http.patch("/crm/customers/9004", json={"city": "Bruges"}).raise_for_status()
@@ -109,7 +109,7 @@ def test_update_preferences_writes_each_channel(
         {"channel": "sms", "optIn": True, "language": "de"},
         {"channel": "post", "optIn": False},
     ]
-    with start_gateway(sandbox_settings(sandbox.url), FakeTimer()) as url:
+    with start_gateway(sandbox_settings(sandbox.url), timer=FakeTimer()) as url:
         body = Gateway(url).query(PREFERENCES, {"id": "9005", "input": changes})
     assert "errors" not in body
     channels = {p["channel"]: p for p in body["data"]["updatePreferences"]["preferences"]}
@@ -133,7 +133,7 @@ def test_update_preferences_writes_each_channel(
 def test_write_that_says_nothing_is_refused_before_any_call(
     sandbox: Sandbox, start_gateway: StartGateway, query: str, variables: dict[str, Any]
 ) -> None:
-    with start_gateway(sandbox_settings(sandbox.url), FakeTimer()) as url:
+    with start_gateway(sandbox_settings(sandbox.url), timer=FakeTimer()) as url:
         body = Gateway(url).query(query, variables)
     assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_REQUEST"]
     assert sum(sandbox.calls().values()) == 0
@@ -149,7 +149,7 @@ def test_writes_to_an_upstream_without_idempotency_keys_are_sent_once(
     sources = {**settings.sources, "crm": crm.model_copy(update={"update": update})}
     settings = settings.model_copy(update={"sources": sources})
     sandbox.set_faults(crm={"fail_next": 1, "status": 503})
-    with start_gateway(settings, FakeTimer()) as url:
+    with start_gateway(settings, timer=FakeTimer()) as url:
         body = Gateway(url).query(PROFILE, {"id": "9007", "input": {"city": "Once"}})
     assert body["data"] == {"updateProfile": None}
     assert [e["extensions"]["code"] for e in body["errors"]] == ["UPSTREAM_UNAVAILABLE"]
@@ -161,10 +161,19 @@ def test_writes_to_an_upstream_without_idempotency_keys_are_sent_once(
     [
         (
             {"path": "/members/{key}", "fields": ["member_number", "tier"]},
-            "update: member_number: path '\"@number\"' names no single attribute to write",
+            "sources.loyalty.update.fields[0]: member_number: path '\"@number\"' names no "
+            "single attribute to write (found 'member_number')",
         ),
-        ({"path": "/members", "fields": ["tier"]}, "needs a '{key}' placeholder"),
-        ({"path": "/members/{key}/{tier}/{colour}", "fields": ["tier"]}, "{colour} must be"),
+        (
+            {"path": "/members", "fields": ["tier"]},
+            "sources.loyalty.update.path: expected a '{key}' placeholder for the customer "
+            "(found '/members')",
+        ),
+        (
+            {"path": "/members/{key}/{colour}", "fields": ["tier"]},
+            "sources.loyalty.update.path: placeholder {colour} is not one of update.fields; "
+            "expected 'key' or a field that identifies the item (found '/members/{key}/{colour}')",
+        ),
     ],
 )
 def test_write_mapping_that_cannot_be_inverted_fails_at_load(
@@ -172,4 +181,4 @@ def test_write_mapping_that_cannot_be_inverted_fails_at_load(
 ) -> None:
     with pytest.raises(ConfigError) as error:
         sandbox_settings(sandbox.url, CG_SOURCES__LOYALTY__UPDATE=json.dumps(update))
-    assert problem in str(error.value)
+    assert error.value.problems == [f"{problem} [set by CG_SOURCES__LOYALTY__UPDATE]"]
