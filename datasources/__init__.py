@@ -3,9 +3,15 @@
 from datasources.client import SourceClient
 from datasources.config import SourceConfig
 from datasources.errors import (
+    AuthUnavailable,
     BadRequest,
     CircuitOpen,
+    Forbidden,
     GatewayError,
+    PayloadTooLarge,
+    QueryLimitExceeded,
+    RateLimited,
+    Unauthenticated,
     UpstreamDataInvalid,
     UpstreamError,
     UpstreamRateLimited,
@@ -23,17 +29,23 @@ from datasources.models import (
 from datasources.sources import SourceSet
 
 __all__ = [
+    "AuthUnavailable",
     "BadRequest",
     "ChannelPreference",
     "CircuitOpen",
     "CustomerProfile",
+    "Forbidden",
     "GatewayError",
     "LoyaltyMembership",
     "Order",
     "OrderLine",
+    "PayloadTooLarge",
+    "QueryLimitExceeded",
+    "RateLimited",
     "SourceClient",
     "SourceConfig",
     "SourceSet",
+    "Unauthenticated",
     "UpstreamDataInvalid",
     "UpstreamError",
     "UpstreamRateLimited",

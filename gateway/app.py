@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import httpx
 import orjson
 import structlog
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from datasources import SourceSet
+from auth import Authenticator, Identity, IdentityRateLimiter, JwksCache, TokenVerifier
+from datasources import GatewayError, SourceSet
+from gateway.body_limit import BodySizeLimit
+from gateway.guard import AuthGuard
+from gateway.headers import SecurityHeaders, graphiql_headers
+from gateway.responses import error_response
 from gateway.settings import Settings
 from gateway.upstreams import open_sources
 from resolvers import RequestContext
@@ -23,40 +32,93 @@ from schema import DEMAND_TABLE, build_schema
 
 log = structlog.get_logger("customer_graph.gateway")
 
+_NO_ONE = Identity.anonymous("", ())
+
 
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
     """Strawberry's ASGI view with our context and a faster JSON encoder."""
 
-    def __init__(self, app_state: Any, *, graphiql: bool) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql" if graphiql else None)
+    def __init__(self, app_state: Any, settings: Settings) -> None:
+        super().__init__(
+            build_schema(settings.limits, introspection=settings.server.introspection_enabled),
+            graphql_ide="graphiql" if settings.server.graphiql_enabled else None,
+        )
         self._state = app_state
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
-        return RequestContext(self._state.sources, DEMAND_TABLE, request, response)
+        # AuthGuard sets the identity of every request that runs an operation. The GraphiQL
+        # page runs none; should anything else get here, a caller with no scopes reads nothing.
+        identity: Identity = getattr(request.state, "identity", _NO_ONE)
+        return RequestContext(
+            self._state.sources, DEMAND_TABLE, request, response, identity=identity
+        )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        response = await super().render_graphql_ide(request)
+        response.headers.update(graphiql_headers(self.graphql_ide_html))
+        return response
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
 
-def create_app(settings: Settings) -> Starlette:
-    """The gateway for ``settings``; upstream clients open and close with the lifespan."""
+def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> Starlette:
+    """The gateway for ``settings``; upstream clients open and close with the lifespan.
+
+    ``clock`` (epoch seconds) is what token validity and key-cache ages are measured with.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sources: SourceSet = open_sources(settings)
+        auth_http = httpx.AsyncClient(
+            timeout=settings.auth.jwt.jwks_timeout_seconds if settings.auth.jwt else 5,
+            follow_redirects=False,
+        )
         app.state.sources = sources
+        app.state.authenticator = _authenticator(settings, auth_http, clock)
+        app.state.rate_limiter = IdentityRateLimiter.open(settings.limits.rate)
         app.state.ready = True
-        log.info("gateway started", sources=sorted(settings.sources))
+        log.info("gateway started", sources=sorted(settings.sources), mode=settings.server.mode)
+        if settings.server.mode == "development":
+            log.warning(
+                "development mode: requests without credentials run as the anonymous "
+                "developer; set server.mode = 'production' for deployments"
+            )
         try:
             yield
         finally:
             app.state.ready = False
             await sources.aclose()
+            await auth_http.aclose()
+            await app.state.rate_limiter.aclose()
 
-    app = Starlette(lifespan=lifespan, exception_handlers={Exception: _internal_error})
-    graphql = GraphQLEndpoint(app.state, graphiql=settings.server.graphiql)
+    middleware = [Middleware(SecurityHeaders)]
+    if settings.http.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.http.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", settings.auth.api_key_header],
+                expose_headers=["retry-after", "www-authenticate"],
+                max_age=settings.http.cors_max_age,
+            )
+        )
+    middleware.append(Middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes))
+    app = Starlette(
+        lifespan=lifespan,
+        middleware=middleware,
+        exception_handlers={Exception: _internal_error},
+    )
+    graphql = AuthGuard(
+        GraphQLEndpoint(app.state, settings),
+        app.state,
+        realm=settings.auth.realm,
+        api_key_header=settings.auth.api_key_header,
+    )
     app.router.routes.extend(
         [
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -65,6 +127,28 @@ def create_app(settings: Settings) -> Starlette:
         ]
     )
     return app
+
+
+def _authenticator(
+    settings: Settings, http: httpx.AsyncClient, clock: Callable[[], float]
+) -> Authenticator:
+    jwt = settings.auth.jwt
+    tokens = None
+    if jwt is not None:
+        jwks = None
+        if jwt.jwks_url is not None:
+            jwks = JwksCache(
+                jwt.jwks_url,
+                http,
+                algorithms=jwt.algorithms,
+                cache_seconds=jwt.jwks_cache_seconds,
+                min_refresh_seconds=jwt.jwks_min_refresh_seconds,
+                clock=clock,
+            )
+        tokens = TokenVerifier(jwt, jwks=jwks, clock=clock)
+    return Authenticator(
+        settings.auth, tokens=tokens, allow_anonymous=settings.server.mode == "development"
+    )
 
 
 async def _healthz(request: Request) -> Response:
@@ -79,7 +163,4 @@ async def _readyz(request: Request) -> Response:
 async def _internal_error(request: Request, exc: Exception) -> Response:
     # Never a bare 500 page or a traceback: log it, answer a GraphQL-shaped error.
     log.exception("unhandled error", path=request.url.path)
-    return JSONResponse(
-        {"errors": [{"message": "internal server error", "extensions": {"code": "INTERNAL"}}]},
-        status_code=500,
-    )
+    return error_response(GatewayError("internal server error"), 500)

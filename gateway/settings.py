@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from auth import AuthSettings, LimitsSettings
 from datasources.config import (
     BearerAuth,
     HeaderAuth,
@@ -48,11 +49,38 @@ class ServerSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
-    graphiql: bool = True
-    introspection: bool = True
+    mode: Literal["development", "production"] = Field(
+        default="development",
+        description="development: callers without credentials are the anonymous developer; "
+        "production: every request must authenticate",
+    )
+    graphiql: bool | None = Field(default=None, description="unset: on in development only")
+    introspection: bool | None = Field(default=None, description="unset: on in development only")
     http_transport: Literal["aiohttp", "httpx"] = Field(
         default="aiohttp", description="the httpx transport used for upstream calls"
     )
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else self.mode == "development"
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.introspection is not None:
+            return self.introspection
+        return self.mode == "development"
+
+
+class HttpSettings(BaseModel):
+    """What the HTTP layer accepts from browsers and clients."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    cors_origins: tuple[str, ...] = Field(
+        default=(), description="origins allowed to call from a browser; none by default"
+    )
+    cors_max_age: int = Field(default=600, ge=0)
 
 
 class Settings(BaseModel):
@@ -61,7 +89,21 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     server: ServerSettings = Field(default_factory=ServerSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _production_authenticates(self) -> Settings:
+        if self.server.mode != "production":
+            return self
+        jwt = self.auth.jwt
+        if jwt is None and not self.auth.api_keys:
+            raise ValueError("server.mode = 'production' needs auth.jwt or auth.api_keys")
+        if jwt is not None and (jwt.issuer is None or not jwt.audience):
+            raise ValueError("auth.jwt: production mode needs both issuer and audience")
+        return self
 
     @model_validator(mode="after")
     def _sources_fit_together(self) -> Settings:

@@ -7,6 +7,7 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
+from auth import Identity
 from datasources import SourceSet
 from resolvers.demand import DemandTable, collect_demand
 from resolvers.loaders import SourceLoader
@@ -21,8 +22,12 @@ class RequestContext:
         demand_table: DemandTable,
         request: Any = None,
         response: Any = None,
+        *,
+        identity: Identity,
     ) -> None:
         self.sources = sources
+        # Every authorization decision reads this; see auth.permissions.
+        self.identity = identity
         self.request = request
         self.response = response
         self._table = demand_table
