@@ -19,6 +19,7 @@ from datasources.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from datasources.metrics import SourceMetrics
 from datasources.models import (
     ChannelPreference,
     CustomerProfile,
@@ -44,6 +45,7 @@ __all__ = [
     "RateLimited",
     "SourceClient",
     "SourceConfig",
+    "SourceMetrics",
     "SourceSet",
     "Unauthenticated",
     "UpstreamDataInvalid",

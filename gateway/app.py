@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import orjson
 import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -72,7 +73,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        sources: SourceSet = open_sources(settings)
+        sources: SourceSet = open_sources(settings, registry)
         auth_http = httpx.AsyncClient(
             timeout=settings.auth.jwt.jwks_timeout_seconds if settings.auth.jwt else 5,
             follow_redirects=False,
@@ -94,6 +95,12 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
             await sources.aclose()
             await auth_http.aclose()
             await app.state.rate_limiter.aclose()
+
+    # One registry per app: tests and multiple apps in a process never share counters.
+    registry = CollectorRegistry()
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     middleware = [Middleware(SecurityHeaders)]
     if settings.http.cors_origins:
@@ -124,6 +131,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", _healthz),
             Route("/readyz", _readyz),
+            Route("/metrics", metrics),
         ]
     )
     return app

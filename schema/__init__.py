@@ -9,39 +9,45 @@ import structlog
 from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
+    MaskErrors,
     ParserCache,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.types import ExecutionContext
 
 from auth import LimitsSettings
-from datasources import Forbidden, QueryLimitExceeded
+from datasources import GatewayError
 from schema.convert import DEMAND_TABLE
 from schema.limits import QueryLimits
 from schema.query import Query
 
-__all__ = ["DEMAND_TABLE", "build_schema"]
+__all__ = ["DEMAND_TABLE", "GatewaySchema", "build_schema"]
 
 log = structlog.get_logger("customer_graph.schema")
 
 
+def _unexpected(error: GraphQLError) -> bool:
+    """An error that is neither a GraphQL error nor one of ours: a bug, not news for clients."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GatewayError | GraphQLError)
+
+
 class GatewaySchema(strawberry.Schema):
-    """Strawberry's schema, logging refusals as one line each instead of as faults."""
+    """Strawberry's schema, logging only what deserves a log line."""
 
     def process_errors(
-        self,
-        errors: list[GraphQLError],
-        execution_context: strawberry.types.ExecutionContext | None = None,
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        faults = []
+        # Upstream failures are logged once per call where they happen, not once per field;
+        # refusals (FORBIDDEN, query limits) are answers, not faults.
         for error in errors:
-            refusal = error.original_error
-            if isinstance(refusal, Forbidden | QueryLimitExceeded):
-                # A refusal is the answer working as intended, not something to debug.
-                log.info("refused", code=refusal.code, reason=refusal.message, path=error.path)
-            else:
-                faults.append(error)
-        super().process_errors(faults, execution_context)
+            if _unexpected(error):
+                log.error(
+                    "resolver failed",
+                    path=error.path,
+                    exc_info=error.original_error,
+                )
 
 
 def build_schema(
@@ -54,6 +60,7 @@ def build_schema(
         lambda: QueryLimits(query_limits),
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
+        lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error"),
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
