@@ -127,7 +127,8 @@ class AuthSettings(_Strict):
 class QueryLimitSettings(_Strict):
     """How big an operation may be, checked before anything is fetched."""
 
-    max_depth: int = Field(default=15, ge=1)
+    # At most auth.query_limits.MAX_MEASURED_DEPTH, the depth measured exactly.
+    max_depth: int = Field(default=15, ge=1, le=100)
     max_aliases: int = Field(default=30, ge=0)
     max_tokens: int = Field(default=5000, ge=1)
     max_list_size: int = Field(
@@ -143,7 +144,7 @@ class QueryLimitSettings(_Strict):
 class QueryLimitOverrides(_Strict):
     """A client class's own query limits; unset values come from ``limits.query``."""
 
-    max_depth: int | None = Field(default=None, ge=1)
+    max_depth: int | None = Field(default=None, ge=1, le=100)
     max_aliases: int | None = Field(default=None, ge=0)
     max_tokens: int | None = Field(default=None, ge=1)
     max_list_size: int | None = Field(default=None, ge=1)

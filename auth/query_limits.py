@@ -34,6 +34,13 @@ from datasources import QueryLimitExceeded
 # Arguments whose value says how many items a field returns.
 _SIZE_ARGUMENTS = ("first", "ids")
 
+# Depth is measured up to here (the largest max_depth allowed); deeper is "more than".
+MAX_MEASURED_DEPTH = 100
+
+# Fragments spread inside fragments this deep are no query anyone writes; refusing them keeps
+# the walk within the interpreter's stack (spreads add no depth, so max_depth cannot).
+MAX_FRAGMENT_NESTING = 50
+
 
 @dataclass(frozen=True, slots=True)
 class QueryMeasures:
@@ -81,8 +88,13 @@ def check_operation(measures: QueryMeasures, limits: QueryLimitSettings, client_
     """Raise ``QueryLimitExceeded`` for the first limit the operation is over."""
     who = f"{client_class} clients"
     if measures.depth > limits.max_depth:
+        depth = (
+            str(measures.depth)
+            if measures.depth <= MAX_MEASURED_DEPTH
+            else f"more than {MAX_MEASURED_DEPTH}"
+        )
         raise QueryLimitExceeded(
-            f"query depth {measures.depth} exceeds the maximum of {limits.max_depth} for {who}",
+            f"query depth {depth} exceeds the maximum of {limits.max_depth} for {who}",
             limit="depth",
             maximum=limits.max_depth,
             actual=measures.depth,
@@ -117,7 +129,12 @@ def check_operation(measures: QueryMeasures, limits: QueryLimitSettings, client_
 def measure(
     document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
 ) -> QueryMeasures:
-    """The measures of the operation that will run (the largest one if that is ambiguous)."""
+    """The measures of the operation that will run (the largest one if that is ambiguous).
+
+    The walk stops below ``MAX_MEASURED_DEPTH``: a deeper operation is over any depth limit
+    whatever else it measures. Fragments nested deeper than ``MAX_FRAGMENT_NESTING`` raise
+    ``QueryLimitExceeded``. Either way a crafted document cannot exhaust the stack.
+    """
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
@@ -131,7 +148,7 @@ def measure(
     for operation in operations:
         values = _variable_values(operation, variables or {})
         walker = _Walker(fragments, values)
-        results.append(walker.selection_set(operation.selection_set, frozenset()))
+        results.append(walker.selection_set(operation.selection_set, 1, frozenset()))
     if not results:
         return _NOTHING
     return QueryMeasures(
@@ -184,19 +201,27 @@ class _Walker:
     the multiplier, so a fragment's unit cost scales to every place it is spread)."""
 
     def __init__(
-        self, fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any]
+        self,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
     ) -> None:
         self._fragments = fragments
         self._variables = variables
         self._memo: dict[str, QueryMeasures] = {}
 
     def selection_set(
-        self, selection_set: SelectionSetNode | None, spreading: frozenset[str]
+        self, selection_set: SelectionSetNode | None, level: int, spreading: frozenset[str]
     ) -> QueryMeasures:
+        """The measures of the fields of ``selection_set``, which sit at depth ``level``."""
+        if selection_set is None:
+            return _NOTHING
+        if level > MAX_MEASURED_DEPTH:
+            # Too deep already: one more level is all the depth check needs to know.
+            return QueryMeasures(depth=1, aliases=0, largest_list=0, cost=0)
         depth = aliases = largest = cost = 0
-        for selection in selection_set.selections if selection_set else ():
+        for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
-                inner = self.selection_set(selection.selection_set, spreading)
+                inner = self.selection_set(selection.selection_set, level + 1, spreading)
                 depth = max(depth, inner.depth + 1)
                 size = _size(selection, self._variables)
                 largest = max(largest, size, inner.largest_list)
@@ -205,9 +230,9 @@ class _Walker:
                 cost += 1 + size * inner.cost
             else:
                 if isinstance(selection, InlineFragmentNode):
-                    inner = self.selection_set(selection.selection_set, spreading)
+                    inner = self.selection_set(selection.selection_set, level, spreading)
                 elif isinstance(selection, FragmentSpreadNode):
-                    inner = self._fragment(selection.name.value, spreading)
+                    inner = self._fragment(selection.name.value, level, spreading)
                 else:
                     continue
                 depth = max(depth, inner.depth)
@@ -216,7 +241,7 @@ class _Walker:
                 cost += inner.cost
         return QueryMeasures(depth, aliases, largest, cost)
 
-    def _fragment(self, name: str, spreading: frozenset[str]) -> QueryMeasures:
+    def _fragment(self, name: str, level: int, spreading: frozenset[str]) -> QueryMeasures:
         found = self._memo.get(name)
         if found is not None:
             return found
@@ -224,5 +249,16 @@ class _Walker:
         # Validation rejects unknown and cyclic fragments; the guard keeps the walk finite.
         if fragment is None or name in spreading:
             return _NOTHING
-        found = self._memo[name] = self.selection_set(fragment.selection_set, spreading | {name})
+        if len(spreading) >= MAX_FRAGMENT_NESTING:
+            raise QueryLimitExceeded(
+                f"fragments are nested more than {MAX_FRAGMENT_NESTING} deep",
+                limit="fragmentNesting",
+                maximum=MAX_FRAGMENT_NESTING,
+                actual=len(spreading) + 1,
+            )
+        # Memoized at the level of its first spread: if that walk was cut short, the
+        # operation is over its depth limit, and the depth check refuses it first.
+        found = self._memo[name] = self.selection_set(
+            fragment.selection_set, level, spreading | {name}
+        )
         return found

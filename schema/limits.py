@@ -33,10 +33,9 @@ class QueryLimits(SchemaExtension):
         yield
 
     def on_validate(self) -> Iterator[None]:
-        document = self.execution_context.graphql_document
-        if document is not None:
-            measures = measure(
-                document, self.execution_context.operation_name, self.execution_context.variables
-            )
-            check_operation(measures, *self._client())
+        context = self.execution_context
+        if context.graphql_document is not None:
+            limits, client_class = self._client()
+            measures = measure(context.graphql_document, context.operation_name, context.variables)
+            check_operation(measures, limits, client_class)
         yield

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from graphql import parse
 
 from auth import measure
+from datasources import QueryLimitExceeded
 from gateway.app import create_app
 from sandbox.server import run_in_thread
 from tests.conftest import Gateway, Sandbox, sandbox_settings
@@ -137,3 +139,23 @@ def test_variable_defaults_count_as_list_sizes() -> None:
     assert measures.largest_list == 500
     assert measures.cost == 1 + 500 * 3
     assert measure(document, None, {"n": 7}).largest_list == 7
+
+
+def test_very_deep_documents_are_measured_without_exhausting_the_stack() -> None:
+    document = parse("{ " + "orders { " * 150 + "id" + " }" * 150 + " }")
+    assert measure(document, None, {}).depth == 101  # exact up to 100 levels, then "more"
+
+
+def test_fragments_spread_in_fragments_too_deeply_are_refused() -> None:
+    chain = [f"fragment F{i} on Customer {{ ...F{i + 1} }}" for i in range(600)]
+    document = parse(
+        "{ customer(id: 1) { ...F0 } } " + " ".join(chain) + " fragment F600 on Customer { id }"
+    )
+    with pytest.raises(QueryLimitExceeded) as refused:
+        measure(document, None, {})
+    assert refused.value.extensions == {
+        "code": "QUERY_LIMIT_EXCEEDED",
+        "limit": "fragmentNesting",
+        "max": 50,
+        "actual": 51,
+    }
