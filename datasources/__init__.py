@@ -1,5 +1,7 @@
 """Upstream sources: configuration, HTTP clients, codecs, mapping and the internal model."""
 
+from datasources.cache_config import CacheConfig
+from datasources.cached_source import CachedSource, Fetched
 from datasources.client import SourceClient
 from datasources.config import SourceConfig
 from datasources.errors import (
@@ -32,9 +34,12 @@ from datasources.sources import SourceSet
 __all__ = [
     "AuthUnavailable",
     "BadRequest",
+    "CacheConfig",
+    "CachedSource",
     "ChannelPreference",
     "CircuitOpen",
     "CustomerProfile",
+    "Fetched",
     "Forbidden",
     "GatewayError",
     "LoyaltyMembership",

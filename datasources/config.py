@@ -226,6 +226,16 @@ class SourceConfig(_Strict):
     sparse_fields: SparseFields | None = None
     fields: dict[str, FieldSpec] = Field(min_length=1)
     ttl: float = Field(default=60.0, ge=0, description="seconds a cached record stays fresh")
+    stale_while_revalidate: float = Field(
+        default=0.0,
+        ge=0,
+        description="seconds past ttl a record is still served while it is refreshed behind",
+    )
+    stale_if_error: float = Field(
+        default=0.0,
+        ge=0,
+        description="seconds past ttl a record is served, with a warning, when the upstream fails",
+    )
     timeouts: Timeouts = Field(default_factory=Timeouts)
     max_concurrency: int = Field(default=10, ge=1, le=1000)
     max_response_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)

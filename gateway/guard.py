@@ -36,7 +36,7 @@ class AuthGuard:
             await self._app(scope, receive, send)
             return
         request = Request(scope)
-        if request.method == "GET" and "query" not in request.query_params:
+        if request.method == "GET" and not _names_an_operation(request):
             # The GraphiQL page, or a request without an operation: nothing runs.
             await self._app(scope, receive, send)
             return
@@ -79,3 +79,8 @@ class AuthGuard:
             description = exc.message.replace('"', "'")
             challenge += f', error="invalid_token", error_description="{description}"'
         return challenge
+
+
+def _names_an_operation(request: Request) -> bool:
+    # A persisted query is named by its hash in ``extensions``, without ``query``.
+    return "query" in request.query_params or "extensions" in request.query_params

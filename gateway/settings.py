@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from auth import AuthSettings, LimitsSettings
+from datasources.cache_config import CacheConfig
 from datasources.config import (
     BearerAuth,
     HeaderAuth,
@@ -59,6 +60,10 @@ class ServerSettings(BaseModel):
     http_transport: Literal["aiohttp", "httpx"] = Field(
         default="aiohttp", description="the httpx transport used for upstream calls"
     )
+    parser_cache_size: int = Field(default=1024, ge=1, description="parsed documents kept")
+    validation_cache_size: int = Field(
+        default=1024, ge=1, description="validation results kept, by document"
+    )
 
     @property
     def graphiql_enabled(self) -> bool:
@@ -69,6 +74,43 @@ class ServerSettings(BaseModel):
         if self.introspection is not None:
             return self.introspection
         return self.mode == "development"
+
+
+class PersistedQuerySettings(BaseModel):
+    """Automatic persisted queries, the allow-list mode, and HTTP caching of GET queries."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    store: Literal["memory", "redis"] = Field(
+        default="memory", description="where registered documents live; redis uses cache.redis_url"
+    )
+    max_entries: int = Field(default=10_000, ge=1, description="documents kept by the memory store")
+    redis_ttl: float | None = Field(
+        default=None, gt=0, description="seconds a document lives in Redis; forever when unset"
+    )
+    allow_list: Path | None = Field(
+        default=None,
+        description="JSON file of the only operations that run (manifest, hash->query, hashes)",
+    )
+    get_cache_control: str | None = Field(
+        default=None,
+        description="Cache-Control of successful GET query responses, e.g. 'private, max-age=30'",
+    )
+
+
+class CompressionSettings(BaseModel):
+    """Response compression above a size; brotli for clients that accept it, else gzip."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    minimum_size: int = Field(
+        default=1024, ge=0, description="bytes below which nothing is compressed"
+    )
+    gzip_level: int = Field(default=6, ge=1, le=9)
+    brotli: bool = True
+    brotli_quality: int = Field(default=4, ge=0, le=11)
 
 
 class HttpSettings(BaseModel):
@@ -92,6 +134,9 @@ class Settings(BaseModel):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
+    apq: PersistedQuerySettings = Field(default_factory=PersistedQuerySettings)
+    compression: CompressionSettings = Field(default_factory=CompressionSettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -127,6 +172,8 @@ class Settings(BaseModel):
                         f"source {other!r}"
                     )
                     break
+        if self.apq.store == "redis" and not self.cache.redis_url:
+            problems.append("apq.store: 'redis' needs cache.redis_url")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -11,6 +11,7 @@ from auth import Identity
 from datasources import SourceSet
 from resolvers.demand import DemandTable, collect_demand
 from resolvers.loaders import SourceLoader
+from resolvers.warnings import ResponseWarnings
 
 
 class RequestContext:
@@ -33,6 +34,7 @@ class RequestContext:
         self._table = demand_table
         self._plan: dict[str, frozenset[str]] | None = None
         self._loaders: dict[str, SourceLoader] = {}
+        self.warnings = ResponseWarnings()
 
     def plan(self, info: GraphQLResolveInfo[Any]) -> dict[str, frozenset[str]]:
         """Sources to call for this operation, each with the fields wanted from it.
@@ -56,7 +58,9 @@ class RequestContext:
     def loader(self, source: str, fields: frozenset[str]) -> SourceLoader:
         loader = self._loaders.get(source)
         if loader is None:
-            loader = self._loaders[source] = SourceLoader(self.sources.clients[source], fields)
+            loader = self._loaders[source] = SourceLoader(
+                self.sources.source(source), fields, self.warnings
+            )
         return loader
 
 

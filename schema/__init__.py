@@ -19,6 +19,7 @@ from strawberry.types import ExecutionContext
 from auth import LimitsSettings
 from datasources import GatewayError
 from schema.convert import DEMAND_TABLE
+from schema.extensions import ResponseWarningsExtension
 from schema.limits import QueryLimits
 from schema.query import Query
 
@@ -51,16 +52,22 @@ class GatewaySchema(strawberry.Schema):
 
 
 def build_schema(
-    limits: LimitsSettings | None = None, *, introspection: bool = True
+    limits: LimitsSettings | None = None,
+    *,
+    introspection: bool = True,
+    parser_cache_size: int = 1024,
+    validation_cache_size: int = 1024,
 ) -> strawberry.Schema:
-    """The schema with the extensions every deployment runs."""
+    """The schema with the extensions every deployment runs; repeated documents are parsed
+    and validated once per cache size."""
     query_limits = limits or LimitsSettings()
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         # First, so limits are checked before the cached parse and before validation.
         lambda: QueryLimits(query_limits),
-        lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
+        lambda: ParserCache(maxsize=parser_cache_size),
+        lambda: ValidationCache(maxsize=validation_cache_size),
         lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error"),
+        ResponseWarningsExtension,
     ]
     if not introspection:
         extensions.append(DisableIntrospection)

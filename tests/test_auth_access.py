@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -241,3 +243,25 @@ def test_writes_need_the_write_scope_or_self_access() -> None:
     assert not can_write_customer(CONSUMER_7, "8")
     assert not can_write_customer(STAFF_READ, "8")
     assert can_write_customer(STAFF_ALL, "8")
+
+
+def test_a_persisted_query_by_hash_needs_credentials_like_any_other(
+    production: httpx.Client, sandbox: Sandbox
+) -> None:
+    query = '{ customer(id: "5") { id email } }'
+    by_hash = {
+        "persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}
+    }
+    registered = production.post(
+        "/graphql",
+        json={"query": query, "extensions": by_hash},
+        headers={"x-api-key": PII_PARTNER_KEY},
+    ).json()
+    sandbox.reset()
+    params = {"extensions": json.dumps(by_hash)}
+    anonymous = production.get("/graphql", params=params)
+    assert anonymous.status_code == 401
+    assert sum(sandbox.calls().values()) == 0
+    as_acme = production.get("/graphql", params=params, headers={"x-api-key": PARTNER_KEY})
+    assert as_acme.json()["data"] == {"customer": {"id": "5", "email": None}}
+    assert registered["data"]["customer"]["email"] is not None

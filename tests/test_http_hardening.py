@@ -23,6 +23,7 @@ def hardened(sandbox_server: Sandbox) -> Iterator[httpx.Client]:
         sandbox_server.url,
         CG_HTTP__MAX_BODY_BYTES="4096",
         CG_HTTP__CORS_ORIGINS=f'["{ORIGIN}"]',
+        CG_APQ__GET_CACHE_CONTROL="private, max-age=30",
     )
     with run_in_thread(create_app(settings)) as url:
         yield httpx.Client(base_url=url, timeout=10)
@@ -125,3 +126,10 @@ def test_api_responses_carry_nosniff_and_no_referrer(gateway: Gateway) -> None:
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
     assert "content-security-policy" not in response.headers
+
+
+def test_cacheable_answers_vary_by_credentials(hardened: httpx.Client) -> None:
+    response = hardened.get("/graphql", params={"query": '{ customer(id: "1") { id } }'})
+    assert response.headers["cache-control"] == "private, max-age=30"
+    varies = {v.strip().lower() for v in response.headers["vary"].split(",")}
+    assert {"authorization", "x-api-key"} <= varies

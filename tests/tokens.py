@@ -140,6 +140,8 @@ def auth_env(jwks_url: str | None = None, **more: str) -> dict[str, str]:
     algorithms = ["HS256"] + (["RS256", "ES256"] if jwks_url else [])
     env = {
         "CG_SERVER__MODE": "production",
+        # No entity cache: each test sees exactly its own upstream calls.
+        "CG_CACHE__ENABLED": "false",
         "CG_AUTH__JWT__ISSUER": ISSUER,
         "CG_AUTH__JWT__AUDIENCE": json.dumps([AUDIENCE]),
         "CG_AUTH__JWT__ALGORITHMS": json.dumps(algorithms),
