@@ -37,7 +37,7 @@ class Authenticator:
             if not self._keys:
                 raise Unauthenticated("API keys are not accepted here")
             return self._keys.identify(api_key.strip())
-        if authorization is not None:
+        if authorization is not None and (self._tokens is not None or not self._allow_anonymous):
             scheme, _, token = authorization.strip().partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
@@ -45,6 +45,9 @@ class Authenticator:
                 raise Unauthenticated("bearer tokens are not accepted here")
             claims = await self._tokens.verify(token.strip())
             return identity_from_claims(claims, self._settings.jwt)
+        # In development without token verification configured, an Authorization header
+        # identifies no one: the caller is the anonymous developer (the header may still be
+        # forwarded to upstreams that want the caller's token).
         if self._allow_anonymous:
             return Identity.anonymous(client_address, self._settings.anonymous_scopes)
         raise Unauthenticated("authentication required: send a bearer token or an API key")

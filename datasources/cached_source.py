@@ -55,11 +55,20 @@ class CachedSource:
         self._whole_records = client.config.sparse_fields is None and cache.holds(client.name)
 
     async def fetch_many(
-        self, customer_ids: Sequence[str], fields: frozenset[str] | None = None
+        self,
+        customer_ids: Sequence[str],
+        fields: frozenset[str] | None = None,
+        *,
+        caller_token: str | None = None,
     ) -> Fetched:
-        """Each customer's record (None or absent when unknown), or the error that prevented it."""
-        wanted: FieldSet = None if self._whole_records else fields
+        """Each customer's record (None or absent when unknown), or the error that prevented it.
+
+        ``caller_token`` is the GraphQL caller's bearer token, for a source that forwards it.
+        """
         ids = list(dict.fromkeys(customer_ids))
+        if self._config.forward_caller_token:
+            return await self._fetch_for_caller(ids, fields, caller_token)
+        wanted: FieldSet = None if self._whole_records else fields
         entries = await self._cache.lookup(self.name, ids, wanted)
         now = self._clock()
         ttl = self._config.ttl
@@ -98,6 +107,16 @@ class CachedSource:
             if out.stale:
                 self._metrics.stale_served.labels(self.name, "error").inc(len(out.stale))
         return out
+
+    async def _fetch_for_caller(
+        self, ids: list[str], fields: frozenset[str] | None, caller_token: str | None
+    ) -> Fetched:
+        # What the upstream answers depends on who asks: never cached, never shared.
+        try:
+            records = await self.client.fetch_many(ids, fields, caller_token=caller_token)
+        except GatewayError as exc:
+            return Fetched(errors=dict.fromkeys(ids, exc))
+        return Fetched(records=records)
 
     async def invalidate(self, customer_ids: Sequence[str]) -> None:
         self._flights.forget(customer_ids)

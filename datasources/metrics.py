@@ -24,8 +24,16 @@ class SourceMetrics:
         )
         self.invalid_fields = Counter(
             "customer_graph_upstream_invalid_fields_total",
-            "Upstream record fields that failed validation and were served as null.",
+            "Upstream record fields that failed validation and were served as null; "
+            'field="(key)" counts records dropped because their key matches no customer.',
             ["source", "field"],
+            registry=registry,
+        )
+        self.invalid_responses = Counter(
+            "customer_graph_upstream_invalid_responses_total",
+            "Upstream responses that could not be used at all (unparsable, wrong content "
+            "type, too large, missing columns); the source's fields failed for that call.",
+            ["source"],
             registry=registry,
         )
         self.cache_lookups = Counter(

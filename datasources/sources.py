@@ -14,12 +14,17 @@ from datasources.cached_source import CachedSource
 from datasources.client import SourceClient
 from datasources.config import SourceConfig
 from datasources.metrics import SourceMetrics
+from datasources.upstream_auth import Clock, upstream_auth
 
 HttpFactory = Callable[[SourceConfig], httpx.AsyncClient]
 
 
 class SourceSet:
-    """The gateway's upstreams, opened at start-up and closed at shutdown."""
+    """The gateway's upstreams, opened at start-up and closed at shutdown.
+
+    ``secrets`` maps the environment variable names that the sources' auth tables mention to
+    their values. ``clock`` (seconds) ages cached records and upstream access tokens.
+    """
 
     def __init__(
         self,
@@ -27,14 +32,21 @@ class SourceSet:
         http_factory: HttpFactory,
         metrics: SourceMetrics,
         cache: CacheConfig | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = time.time,
+        secrets: Mapping[str, str] | None = None,
     ) -> None:
         cache = cache or CacheConfig()
         self.configs = dict(configs)
         self.metrics = metrics
         self._http = {name: http_factory(cfg) for name, cfg in configs.items()}
         self.clients = {
-            name: SourceClient(name, cfg, self._http[name], metrics)
+            name: SourceClient(
+                name,
+                cfg,
+                self._http[name],
+                metrics,
+                upstream_auth(name, cfg, secrets or {}, self._http[name], clock),
+            )
             for name, cfg in configs.items()
         }
         self.cache = EntityCache(cache, configs, metrics, clock)

@@ -7,7 +7,7 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import uvicorn
@@ -93,11 +93,13 @@ def _sandbox_app(args: argparse.Namespace) -> Starlette:
     return create_sandbox(SandboxSettings(customers=args.customers, seed=args.seed, faults=faults))
 
 
-def _load(path: Path | None) -> Settings | None:
+def _load(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings | None:
+    """The settings, or None after printing every problem (the server must not start)."""
     try:
-        return load_settings(path)
+        return load_settings(path, environ)
     except ConfigError as exc:
-        print(f"invalid configuration ({len(exc.problems)} problems):", file=sys.stderr)
+        count = len(exc.problems)
+        print(f"invalid configuration ({count} problem{'s' * (count != 1)}):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return None
@@ -107,10 +109,7 @@ def _check_config(args: argparse.Namespace) -> int:
     settings = _load(args.file)
     if settings is None:
         return 1
-    print(
-        f"{args.file}: ok ({len(settings.sources)} sources: {', '.join(settings.sources)}; "
-        f"{settings.server.mode} mode)"
-    )
+    print(f"{args.file}: ok ({len(settings.sources)} sources: {', '.join(settings.sources)})")
     return 0
 
 
@@ -166,10 +165,8 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"invalid sandbox options: {exc}", file=sys.stderr)
         return 2
     environ = {**os.environ, "SANDBOX_URL": f"http://{args.host}:{args.sandbox_port}"}
-    try:
-        settings = load_settings(None, environ)
-    except ConfigError as exc:
-        print("\n".join(exc.problems), file=sys.stderr)
+    settings = _load(None, environ)
+    if settings is None:
         return 1
     gateway_app = create_app(settings)
 

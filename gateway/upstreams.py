@@ -30,4 +30,11 @@ def open_sources(
             transport = httpx.AsyncHTTPTransport(limits=limits)
         return httpx.AsyncClient(transport=transport, limits=limits, follow_redirects=False)
 
-    return SourceSet(settings.sources, http_client, SourceMetrics(registry), settings.cache, clock)
+    return SourceSet(
+        settings.sources,
+        http_client,
+        SourceMetrics(registry),
+        settings.cache,
+        clock,
+        secrets=settings.secrets,
+    )

@@ -59,9 +59,21 @@ class RequestContext:
         loader = self._loaders.get(source)
         if loader is None:
             loader = self._loaders[source] = SourceLoader(
-                self.sources.source(source), fields, self.warnings
+                self.sources.source(source), fields, self.warnings, self.caller_token
             )
         return loader
+
+    @property
+    def caller_token(self) -> str | None:
+        """The bearer token the GraphQL caller sent, for sources that forward it."""
+        headers = getattr(self.request, "headers", None)
+        value = headers.get("authorization") if headers is not None else None
+        if not isinstance(value, str):
+            return None
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return token.strip()
 
 
 def _coerced(variables: Any) -> Mapping[str, Any]:

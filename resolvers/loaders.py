@@ -14,16 +14,21 @@ class SourceLoader(DataLoader[str, Any]):
     """Loads one source's records by customer id; a customer that failed gets its error."""
 
     def __init__(
-        self, source: CachedSource, fields: frozenset[str], warnings: ResponseWarnings
+        self,
+        source: CachedSource,
+        fields: frozenset[str],
+        warnings: ResponseWarnings,
+        caller_token: str | None = None,
     ) -> None:
         # The source chunks to the upstream's batch size itself and runs chunks concurrently.
         super().__init__(max_batch_size=None)
         self._source = source
         self._fields = fields
         self._warnings = warnings
+        self._caller_token = caller_token
 
     async def batch_load_fn(self, keys: list[str]) -> list[Any]:
-        fetched = await self._source.fetch_many(keys, self._fields)
+        fetched = await self._source.fetch_many(keys, self._fields, caller_token=self._caller_token)
         if fetched.stale:
             self._warnings.stale_data(self._source.name, fetched.stale)
         return [fetched.errors.get(key) or fetched.records.get(key) for key in keys]

@@ -265,3 +265,11 @@ def test_a_persisted_query_by_hash_needs_credentials_like_any_other(
     as_acme = production.get("/graphql", params=params, headers={"x-api-key": PARTNER_KEY})
     assert as_acme.json()["data"] == {"customer": {"id": "5", "email": None}}
     assert registered["data"]["customer"]["email"] is not None
+
+
+def test_development_without_token_checks_runs_a_bearer_caller_as_anonymous(
+    gateway: Gateway,
+) -> None:
+    # Nothing can verify the token, so it identifies no one; it may still be forwarded.
+    body = gateway.query("{ me { id } }", headers=bearer("opaque-token"))
+    assert body == {"data": {"me": None}}

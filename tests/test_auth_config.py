@@ -27,7 +27,7 @@ def test_shipped_config_runs_in_development_mode() -> None:
 
 
 def test_production_without_any_credentials_is_refused() -> None:
-    assert "server.mode = 'production' needs auth.jwt or auth.api_keys" in _problems(
+    assert "server.mode: 'production' needs auth.jwt or auth.api_keys" in _problems(
         CG_SERVER__MODE="production"
     )
 
