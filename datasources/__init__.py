@@ -6,10 +6,16 @@ from datasources.cached_source import CachedSource, Fetched
 from datasources.client import SourceClient
 from datasources.config import SourceConfig
 from datasources.errors import (
+    AuthUnavailable,
     BadRequest,
     CircuitOpen,
+    Forbidden,
     GatewayError,
     OutboundLimitReached,
+    PayloadTooLarge,
+    QueryLimitExceeded,
+    RateLimited,
+    Unauthenticated,
     UpstreamDataInvalid,
     UpstreamError,
     UpstreamRateLimited,
@@ -29,6 +35,7 @@ from datasources.sources import SourceSet
 from datasources.timer import SystemTimer, Timer
 
 __all__ = [
+    "AuthUnavailable",
     "BadRequest",
     "CacheConfig",
     "CachedSource",
@@ -36,11 +43,15 @@ __all__ = [
     "CircuitOpen",
     "CustomerProfile",
     "Fetched",
+    "Forbidden",
     "GatewayError",
     "LoyaltyMembership",
     "Order",
     "OrderLine",
     "OutboundLimitReached",
+    "PayloadTooLarge",
+    "QueryLimitExceeded",
+    "RateLimited",
     "RequestBudget",
     "SourceClient",
     "SourceConfig",
@@ -48,6 +59,7 @@ __all__ = [
     "SourceSet",
     "SystemTimer",
     "Timer",
+    "Unauthenticated",
     "UpstreamDataInvalid",
     "UpstreamError",
     "UpstreamRateLimited",

@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import httpx
 import orjson
 import redis.asyncio as redis
 import structlog
@@ -15,6 +16,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -25,7 +28,8 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
-from datasources import RequestBudget, SourceSet, SystemTimer, Timer
+from auth import Authenticator, Identity, IdentityRateLimiter, JwksCache, TokenVerifier
+from datasources import GatewayError, RequestBudget, SourceSet, SystemTimer, Timer
 from gateway.apq import (
     MemoryQueryStore,
     PersistedQueries,
@@ -34,13 +38,19 @@ from gateway.apq import (
     RedisQueryStore,
     load_allow_list,
 )
+from gateway.body_limit import BodySizeLimit
 from gateway.compression import compression_middleware
+from gateway.guard import AuthGuard
+from gateway.headers import SecurityHeaders, graphiql_headers
+from gateway.responses import error_response
 from gateway.settings import ConfigError, Settings
 from gateway.upstreams import open_sources
 from resolvers import RequestContext
 from schema import DEMAND_TABLE, build_schema
 
 log = structlog.get_logger("customer_graph.gateway")
+
+_NO_ONE = Identity.anonymous("", ())
 
 
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
@@ -55,20 +65,27 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
     ) -> None:
         super().__init__(
             build_schema(
+                settings.limits,
+                introspection=settings.server.introspection_enabled,
                 parser_cache_size=settings.server.parser_cache_size,
                 validation_cache_size=settings.server.validation_cache_size,
             ),
-            graphql_ide="graphiql" if settings.server.graphiql else None,
+            graphql_ide="graphiql" if settings.server.graphiql_enabled else None,
         )
         self._state = app_state
         self._persisted = persisted
         self._get_cache_control = settings.apq.get_cache_control
+        # Answers differ by caller: a cache may only reuse one for the same credentials.
+        self._vary = f"authorization, {settings.auth.api_key_header}"
         self._server = settings.server
         self._timer = timer
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
+        # AuthGuard sets the identity of every request that runs an operation. The GraphiQL
+        # page runs none; should anything else get here, a caller with no scopes reads nothing.
+        identity: Identity = getattr(request.state, "identity", _NO_ONE)
         # The deadline starts now and covers every upstream call the operation makes.
         budget = RequestBudget(
             self._timer, self._server.request_deadline, self._server.retry_budget
@@ -78,9 +95,15 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             DEMAND_TABLE,
             request,
             response,
+            identity=identity,
             budget=budget,
             idempotency_key=request.headers.get("idempotency-key"),
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        response = await super().render_graphql_ide(request)
+        response.headers.update(graphiql_headers(self.graphql_ide_html))
+        return response
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -124,6 +147,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             cacheable = getattr(request.state, "cacheable", False)
             if self._get_cache_control and request.method == "GET" and cacheable:
                 response.headers["cache-control"] = self._get_cache_control
+                response.headers["vary"] = self._vary
         await response(scope, receive, send)
 
 
@@ -135,8 +159,9 @@ def create_app(
 ) -> Starlette:
     """The gateway for ``settings``; upstream clients open and close with the lifespan.
 
-    ``clock`` (seconds since the epoch) decides cache freshness; ``timer`` (monotonic)
-    drives request deadlines, breakers, outbound quotas and retry waits. Tests move both.
+    ``clock`` (seconds since the epoch) decides cache freshness, token validity and the age
+    of the identity provider's keys; ``timer`` (monotonic) drives request deadlines,
+    breakers, outbound quotas and retry waits. Tests move both.
     """
     timer = timer or SystemTimer()
     apq_redis: redis.Redis | None = None
@@ -154,14 +179,27 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sources: SourceSet = open_sources(settings, registry, clock, timer)
         await sources.start()
+        auth_http = httpx.AsyncClient(
+            timeout=settings.auth.jwt.jwks_timeout_seconds if settings.auth.jwt else 5,
+            follow_redirects=False,
+        )
         app.state.sources = sources
+        app.state.authenticator = _authenticator(settings, auth_http, clock)
+        app.state.rate_limiter = IdentityRateLimiter.open(settings.limits.rate)
         app.state.ready = True
-        log.info("gateway started", sources=sorted(settings.sources))
+        log.info("gateway started", sources=sorted(settings.sources), mode=settings.server.mode)
+        if settings.server.mode == "development":
+            log.warning(
+                "development mode: requests without credentials run as the anonymous "
+                "developer; set server.mode = 'production' for deployments"
+            )
         try:
             yield
         finally:
             app.state.ready = False
             await sources.aclose()
+            await auth_http.aclose()
+            await app.state.rate_limiter.aclose()
             if apq_redis is not None:
                 await apq_redis.aclose()
 
@@ -171,12 +209,30 @@ def create_app(
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    middleware = [Middleware(SecurityHeaders)]
+    if settings.http.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.http.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", settings.auth.api_key_header],
+                expose_headers=["retry-after", "www-authenticate"],
+                max_age=settings.http.cors_max_age,
+            )
+        )
+    middleware.append(Middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes))
     app = Starlette(
         lifespan=lifespan,
         exception_handlers={Exception: _internal_error},
-        middleware=compression_middleware(settings.compression),
+        middleware=[*middleware, *compression_middleware(settings.compression)],
     )
-    graphql = GraphQLEndpoint(app.state, settings, persisted, timer)
+    graphql = AuthGuard(
+        GraphQLEndpoint(app.state, settings, persisted, timer),
+        app.state,
+        realm=settings.auth.realm,
+        api_key_header=settings.auth.api_key_header,
+    )
     app.router.routes.extend(
         [
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -186,6 +242,28 @@ def create_app(
         ]
     )
     return app
+
+
+def _authenticator(
+    settings: Settings, http: httpx.AsyncClient, clock: Callable[[], float]
+) -> Authenticator:
+    jwt = settings.auth.jwt
+    tokens = None
+    if jwt is not None:
+        jwks = None
+        if jwt.jwks_url is not None:
+            jwks = JwksCache(
+                jwt.jwks_url,
+                http,
+                algorithms=jwt.algorithms,
+                cache_seconds=jwt.jwks_cache_seconds,
+                min_refresh_seconds=jwt.jwks_min_refresh_seconds,
+                clock=clock,
+            )
+        tokens = TokenVerifier(jwt, jwks=jwks, clock=clock)
+    return Authenticator(
+        settings.auth, tokens=tokens, allow_anonymous=settings.server.mode == "development"
+    )
 
 
 def _persisted_queries(settings: Settings, client: redis.Redis | None) -> PersistedQueries:
@@ -224,7 +302,4 @@ async def _readyz(request: Request) -> Response:
 async def _internal_error(request: Request, exc: Exception) -> Response:
     # Never a bare 500 page or a traceback: log it, answer a GraphQL-shaped error.
     log.exception("unhandled error", path=request.url.path)
-    return JSONResponse(
-        {"errors": [{"message": "internal server error", "extensions": {"code": "INTERNAL"}}]},
-        status_code=500,
-    )
+    return error_response(GatewayError("internal server error"), 500)

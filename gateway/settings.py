@@ -27,7 +27,9 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import InitErrorDetails
 
+from auth import AuthSettings, LimitsSettings
 from datasources.cache_config import CacheConfig
 from datasources.config import SourceConfig
 from datasources.config_rules import problem, sources_problems, validate_with_rules
@@ -56,8 +58,13 @@ class ServerSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
-    graphiql: bool = True
-    introspection: bool = True
+    mode: Literal["development", "production"] = Field(
+        default="development",
+        description="development: callers without credentials are the anonymous developer; "
+        "production: every request must authenticate",
+    )
+    graphiql: bool | None = Field(default=None, description="unset: on in development only")
+    introspection: bool | None = Field(default=None, description="unset: on in development only")
     http_transport: Literal["aiohttp", "httpx"] = Field(
         default="aiohttp", description="the httpx transport used for upstream calls"
     )
@@ -81,6 +88,16 @@ class ServerSettings(BaseModel):
     shutdown_grace: int = Field(
         default=20, ge=0, description="seconds in-flight requests get to finish at shutdown"
     )
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else self.mode == "development"
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.introspection is not None:
+            return self.introspection
+        return self.mode == "development"
 
 
 class PersistedQuerySettings(BaseModel):
@@ -120,6 +137,18 @@ class CompressionSettings(BaseModel):
     brotli_quality: int = Field(default=4, ge=0, le=11)
 
 
+class HttpSettings(BaseModel):
+    """What the HTTP layer accepts from browsers and clients."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    cors_origins: tuple[str, ...] = Field(
+        default=(), description="origins allowed to call from a browser; none by default"
+    )
+    cors_max_age: int = Field(default=600, ge=0)
+
+
 class Settings(BaseModel):
     """Everything the gateway is configured with.
 
@@ -130,6 +159,9 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     server: ServerSettings = Field(default_factory=ServerSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
     cache: CacheConfig = Field(default_factory=CacheConfig)
     apq: PersistedQuerySettings = Field(default_factory=PersistedQuerySettings)
     compression: CompressionSettings = Field(default_factory=CompressionSettings)
@@ -147,7 +179,7 @@ class Settings(BaseModel):
         cls, data: Any, handler: ModelWrapValidatorHandler[Settings]
     ) -> Settings:
         raw = data if isinstance(data, Mapping) else {}
-        problems = sources_problems(raw.get("sources"))
+        problems = sources_problems(raw.get("sources")) + _production_problems(raw)
         apq, cache = raw.get("apq"), raw.get("cache")
         redis_url = cache.get("redis_url") if isinstance(cache, Mapping) else None
         if isinstance(apq, Mapping) and apq.get("store") == "redis" and not redis_url:
@@ -159,6 +191,26 @@ class Settings(BaseModel):
                 )
             )
         return validate_with_rules(cls.__name__, data, handler, problems)
+
+
+def _production_problems(raw: Mapping[str, Any]) -> list[InitErrorDetails]:
+    """Production mode refuses anonymous callers, so someone must be able to authenticate."""
+    server, auth = raw.get("server"), raw.get("auth")
+    if not isinstance(server, Mapping) or server.get("mode") != "production":
+        return []
+    auth = auth if isinstance(auth, Mapping) else {}
+    jwt, keys = auth.get("jwt"), auth.get("api_keys")
+    if not jwt and not keys:
+        return [
+            problem(
+                ("server", "mode"),
+                "'production' needs auth.jwt or auth.api_keys, or no caller can authenticate",
+                "production",
+            )
+        ]
+    if isinstance(jwt, Mapping) and not (jwt.get("issuer") and jwt.get("audience")):
+        return [problem(("auth", "jwt"), "production mode needs both issuer and audience")]
+    return []
 
 
 def load_settings(

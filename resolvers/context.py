@@ -8,6 +8,7 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
+from auth import Identity
 from datasources import RequestBudget, SourceSet, SystemTimer
 from resolvers.demand import DemandTable, collect_demand
 from resolvers.loaders import SourceLoader
@@ -24,10 +25,13 @@ class RequestContext:
         request: Any = None,
         response: Any = None,
         *,
+        identity: Identity,
         budget: RequestBudget | None = None,
         idempotency_key: str | None = None,
     ) -> None:
         self.sources = sources
+        # Every authorization decision reads this; see auth.permissions.
+        self.identity = identity
         self.request = request
         self.response = response
         self.budget = budget or RequestBudget(SystemTimer())

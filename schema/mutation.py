@@ -1,4 +1,8 @@
-"""The root Mutation type: changes written to the sources that own the fields."""
+"""The root Mutation type: changes written to the sources that own the fields.
+
+Who may change which customer is checked here, before anything is written; the customer
+returned is read back with the caller's field permissions like any other.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from typing import Annotated, Any
 
 import strawberry
 
+from auth import can_write_customer
+from datasources import Forbidden
 from resolvers import RequestContext, item_writes, profile_writes, update_customer
 from schema.convert import build_customer
 from schema.types import Customer
@@ -47,6 +53,7 @@ class Mutation:
         idempotency_key: Annotated[str | None, strawberry.argument(description=_KEY_HELP)] = None,
     ) -> Customer | None:
         ctx = info.context
+        _check_may_write(ctx, str(customer_id))
         writes = profile_writes(ctx.sources, _given(input))
         return await _write(info, str(customer_id), writes, idempotency_key)
 
@@ -62,8 +69,19 @@ class Mutation:
         idempotency_key: Annotated[str | None, strawberry.argument(description=_KEY_HELP)] = None,
     ) -> Customer | None:
         ctx = info.context
+        _check_may_write(ctx, str(customer_id))
         writes = item_writes(ctx.sources, "preferences", [_given(item) for item in input])
         return await _write(info, str(customer_id), writes, idempotency_key)
+
+
+def _check_may_write(ctx: RequestContext, customer_id: str) -> None:
+    if can_write_customer(ctx.identity, customer_id):
+        return
+    if ctx.identity.kind == "consumer":
+        message = f"not allowed to change customer {customer_id}: you may change only yourself"
+    else:
+        message = f"not allowed to change customer {customer_id}: it needs customers:write"
+    raise Forbidden(message, customer_id=customer_id)
 
 
 async def _write(

@@ -9,6 +9,7 @@ import pytest
 
 from gateway.settings import ConfigError
 from tests.conftest import FakeTimer, Gateway, Sandbox, StartGateway, sandbox_settings
+from tests.tokens import PARTNER_KEY, auth_env, bearer, claims, hs256
 
 # Customers other test modules compare with the generated data are left untouched.
 PROFILE = """
@@ -182,3 +183,26 @@ def test_write_mapping_that_cannot_be_inverted_fails_at_load(
     with pytest.raises(ConfigError) as error:
         sandbox_settings(sandbox.url, CG_SOURCES__LOYALTY__UPDATE=json.dumps(update))
     assert error.value.problems == [f"{problem} [set by CG_SOURCES__LOYALTY__UPDATE]"]
+
+
+def test_writes_need_customers_write_or_self_access(
+    sandbox: Sandbox, start_gateway: StartGateway
+) -> None:
+    settings = sandbox_settings(sandbox.url, **auth_env())
+    move = {"input": {"city": "Mechelen"}}
+    callers = {
+        "partner without customers:write": {"x-api-key": PARTNER_KEY},
+        "another consumer": bearer(hs256(claims("9009"))),
+        "the consumer itself": bearer(hs256(claims("9008"))),
+    }
+    with start_gateway(settings, clock=lambda: claims()["iat"], timer=FakeTimer()) as url:
+        gateway = Gateway(url)
+        outcomes = {
+            who: gateway.query(PROFILE, {"id": "9008", **move}, headers=headers)
+            for who, headers in callers.items()
+        }
+    for who in ("partner without customers:write", "another consumer"):
+        assert outcomes[who]["data"] == {"updateProfile": None}
+        assert [e["extensions"]["code"] for e in outcomes[who]["errors"]] == ["FORBIDDEN"]
+    assert outcomes["the consumer itself"]["data"]["updateProfile"]["city"] == "Mechelen"
+    assert len(events(sandbox, "crm", "PATCH")) == 1
