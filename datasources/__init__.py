@@ -33,6 +33,7 @@ from datasources.models import (
 )
 from datasources.sources import SourceSet
 from datasources.timer import SystemTimer, Timer
+from datasources.tracing import UpstreamSpan, UpstreamTracer
 
 __all__ = [
     "AuthUnavailable",
@@ -64,6 +65,8 @@ __all__ = [
     "UpstreamError",
     "UpstreamRateLimited",
     "UpstreamRejected",
+    "UpstreamSpan",
     "UpstreamTimeout",
+    "UpstreamTracer",
     "UpstreamUnavailable",
 ]

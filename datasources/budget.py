@@ -18,6 +18,8 @@ class RequestBudget:
         self._timer = timer
         self._deadline = None if timeout is None else timer.now() + timeout
         self._retries = retries
+        # Upstream calls sent for the request so far, retries included: the access log's count.
+        self.calls = 0
 
     @property
     def deadline(self) -> float | None:

@@ -35,6 +35,7 @@ from datasources.mapping import RecordMapper, compile_path, root_attributes
 from datasources.metrics import SourceMetrics
 from datasources.models import ENTITY_IS_LIST, ENTITY_MODELS
 from datasources.timer import SystemTimer, Timer
+from datasources.tracing import UpstreamSpan, UpstreamTracer
 from datasources.upstream_auth import UpstreamAuth
 from datasources.writes import UpdateTemplate, idempotency_key
 
@@ -59,6 +60,7 @@ class SourceClient:
         metrics: SourceMetrics,
         auth: UpstreamAuth | None = None,
         timer: Timer | None = None,
+        tracer: UpstreamTracer | None = None,
     ) -> None:
         self.name = name
         self._metrics = metrics
@@ -78,6 +80,7 @@ class SourceClient:
         exact = [t for t in self._media_types if "*" not in t]
         self._accept = {"accept": ", ".join(exact) or "*/*"}
         self._timer = timer or SystemTimer()
+        self._tracer = tracer
         self.guard = CallGuard(name, config, metrics, self._timer)
         self._update = UpdateTemplate(name, config, config.update) if config.update else None
         self._timeout = httpx.Timeout(
@@ -169,6 +172,7 @@ class SourceClient:
             headers,
             caller_token=caller_token,
             budget=budget,
+            batch_size=len(keys),
         )
         return self._parse_batch(body, fields)
 
@@ -182,13 +186,23 @@ class SourceClient:
         *,
         caller_token: str | None = None,
         budget: RequestBudget | None = None,
+        batch_size: int | None = None,
     ) -> Any:
         """One idempotent upstream call, decoded; every failure surfaces as a ``GatewayError``.
 
         Retried, limited and timed by the source's guard, within the request's ``budget``.
+        ``batch_size`` (the customers asked for) is told to the tracer, if there is one.
         """
         return await self._call(
-            method, path, params, content, headers, caller_token, budget, decoded=True
+            method,
+            path,
+            params,
+            content,
+            headers,
+            caller_token,
+            budget,
+            decoded=True,
+            batch_size=batch_size,
         )
 
     async def update(
@@ -226,6 +240,7 @@ class SourceClient:
             budget,
             decoded=False,
             retry=update.idempotency_header is not None,
+            batch_size=1,
         )
 
     async def _call(
@@ -240,20 +255,27 @@ class SourceClient:
         *,
         decoded: bool,
         retry: bool = True,
+        batch_size: int | None = None,
     ) -> Any:
         """The decoded answer (None unless ``decoded``), through the source's guard."""
         url = self.config.base_url.rstrip("/") + path
         sent = {**self._accept, **(headers or {})}
         if caller_token and self.config.forward_caller_token:
             sent["authorization"] = f"Bearer {caller_token}"
+        spent = budget or RequestBudget(self._timer)
 
         async def attempt() -> Any:
-            async with self._measure():
+            spent.calls += 1
+            tracer = self._tracer
+            span = None if tracer is None else tracer.start(self.name, method, batch_size)
+            async with self._measure(span):
                 with self._map_errors():
-                    body, content_type = await self._exchange(method, url, params, content, sent)
+                    body, content_type = await self._exchange(
+                        method, url, params, content, sent, span
+                    )
                 return self._decode(body, content_type) if decoded else None
 
-        return await self.guard.call(attempt, budget or RequestBudget(self._timer), retry=retry)
+        return await self.guard.call(attempt, spent, retry=retry)
 
     async def _exchange(
         self,
@@ -262,9 +284,12 @@ class SourceClient:
         params: Sequence[tuple[str, str]],
         content: bytes | None,
         headers: Mapping[str, str],
+        span: UpstreamSpan | None,
     ) -> tuple[bytes, str | None]:
         """Send with the source's credentials; on a 401, renew them and send once more."""
         retried = False
+        if span is not None:
+            headers = {**headers, **span.headers}
         while True:
             credentials = await self._auth.headers()
             request = self._http.build_request(
@@ -276,6 +301,8 @@ class SourceClient:
                 timeout=self._timeout,
             )
             async with self._send(request) as response:
+                if span is not None:
+                    span.status = response.status_code
                 if response.status_code == 401 and not retried and self._auth.rejected(credentials):
                     retried = True
                     continue
@@ -301,7 +328,7 @@ class SourceClient:
         return UpstreamDataInvalid(reason, source=self.name)
 
     @contextlib.asynccontextmanager
-    async def _measure(self) -> AsyncIterator[None]:
+    async def _measure(self, span: UpstreamSpan | None) -> AsyncIterator[None]:
         started = time.perf_counter()
         outcome = "ok"
         try:
@@ -309,9 +336,15 @@ class SourceClient:
         except GatewayError as exc:
             outcome = exc.code
             raise
+        except asyncio.CancelledError:
+            # The guard cut the attempt off at its timeout or the request's deadline.
+            outcome = UpstreamTimeout.code
+            raise
         finally:
             self._metrics.latency.labels(self.name).observe(time.perf_counter() - started)
             self._metrics.requests.labels(self.name, outcome).inc()
+            if span is not None:
+                span.end(outcome)
 
     @contextlib.asynccontextmanager
     async def _send(self, request: httpx.Request) -> AsyncIterator[httpx.Response]:

@@ -15,6 +15,7 @@ from datasources.client import SourceClient
 from datasources.config import SourceConfig
 from datasources.metrics import SourceMetrics
 from datasources.timer import SystemTimer, Timer
+from datasources.tracing import UpstreamTracer
 from datasources.upstream_auth import Clock, upstream_auth
 
 HttpFactory = Callable[[SourceConfig], httpx.AsyncClient]
@@ -26,6 +27,7 @@ class SourceSet:
     ``secrets`` maps the environment variable names that the sources' auth tables mention to
     their values. ``clock`` (seconds) ages cached records and upstream access tokens.
     ``timer`` (monotonic) drives request deadlines, breakers, quotas and retry waits.
+    ``tracer``, when given, traces every upstream call.
     """
 
     def __init__(
@@ -37,6 +39,7 @@ class SourceSet:
         clock: Clock = time.time,
         secrets: Mapping[str, str] | None = None,
         timer: Timer | None = None,
+        tracer: UpstreamTracer | None = None,
     ) -> None:
         cache = cache or CacheConfig()
         self.configs = dict(configs)
@@ -52,6 +55,7 @@ class SourceSet:
                 metrics,
                 upstream_auth(name, cfg, secrets or {}, self._http[name], clock),
                 timer,
+                tracer,
             )
             for name, cfg in configs.items()
         }

@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql (with GraphiQL), /healthz and /readyz."""
+"""The Starlette application: /graphql (with GraphiQL), /healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ import orjson
 import redis.asyncio as redis
 import structlog
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    generate_latest,
+)
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from starlette.applications import Starlette
@@ -42,8 +49,12 @@ from gateway.body_limit import BodySizeLimit
 from gateway.compression import compression_middleware
 from gateway.guard import AuthGuard
 from gateway.headers import SecurityHeaders, graphiql_headers
-from gateway.responses import error_response
+from gateway.metrics import GraphQLMetrics
+from gateway.observer import RequestObserver
+from gateway.request_record import OperationRecorder, request_record
+from gateway.responses import ErrorResponse, error_response
 from gateway.settings import ConfigError, Settings
+from gateway.tracing import RequestTracing, open_tracing
 from gateway.upstreams import open_sources
 from resolvers import RequestContext
 from schema import DEMAND_TABLE, build_schema
@@ -69,6 +80,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
                 introspection=settings.server.introspection_enabled,
                 parser_cache_size=settings.server.parser_cache_size,
                 validation_cache_size=settings.server.validation_cache_size,
+                extra_extensions=[OperationRecorder],
             ),
             graphql_ide="graphiql" if settings.server.graphiql_enabled else None,
         )
@@ -90,6 +102,9 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         budget = RequestBudget(
             self._timer, self._server.request_deadline, self._server.retry_budget
         )
+        record = request_record(request.state)
+        if record is not None:
+            record.budget = budget
         return RequestContext(
             self._state.sources,
             DEMAND_TABLE,
@@ -128,6 +143,9 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
     ) -> GraphQLHTTPResponse:
         # Only a complete, current answer may be kept by HTTP caches.
         request.state.cacheable = not result.errors and not (result.extensions or {})
+        record = request_record(request.state)
+        if record is not None:
+            record.add_result(result.data, result.errors)
         return await super().process_result(request, result)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -141,8 +159,11 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             response = await self.run(request)
         except HTTPException as exc:
             response = PlainTextResponse(exc.reason, status_code=exc.status_code)
+            record = request_record(request.state)
+            if record is not None and exc.status_code == 400:
+                record.add_errors(["BAD_REQUEST"])
         except PersistedQueryError as exc:
-            response = JSONResponse(exc.body(), status_code=exc.status)
+            response = ErrorResponse(exc.body(), exc.status, (exc.code,))
         else:
             cacheable = getattr(request.state, "cacheable", False)
             if self._get_cache_control and request.method == "GET" and cacheable:
@@ -156,14 +177,17 @@ def create_app(
     *,
     clock: Callable[[], float] = time.time,
     timer: Timer | None = None,
+    tracing: RequestTracing | None = None,
 ) -> Starlette:
     """The gateway for ``settings``; upstream clients open and close with the lifespan.
 
     ``clock`` (seconds since the epoch) decides cache freshness, token validity and the age
     of the identity provider's keys; ``timer`` (monotonic) drives request deadlines,
-    breakers, outbound quotas and retry waits. Tests move both.
+    breakers, outbound quotas, retry waits and request durations. Tests move both.
+    ``tracing`` replaces the one ``settings.tracing`` describes; it is shut down with the app.
     """
     timer = timer or SystemTimer()
+    tracing = tracing or open_tracing(settings.tracing)
     apq_redis: redis.Redis | None = None
     if settings.apq.enabled and settings.apq.store == "redis" and settings.cache.redis_url:
         apq_redis = redis.Redis.from_url(
@@ -177,7 +201,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        sources: SourceSet = open_sources(settings, registry, clock, timer)
+        sources: SourceSet = open_sources(
+            settings, registry, clock, timer, tracing.upstream if tracing else None
+        )
         await sources.start()
         auth_http = httpx.AsyncClient(
             timeout=settings.auth.jwt.jwks_timeout_seconds if settings.auth.jwt else 5,
@@ -202,14 +228,27 @@ def create_app(
             await app.state.rate_limiter.aclose()
             if apq_redis is not None:
                 await apq_redis.aclose()
+            if tracing is not None:
+                tracing.shutdown()
 
     # One registry per app: tests and multiple apps in a process never share counters.
+    # The process, platform and GC collectors only read at scrape time.
     registry = CollectorRegistry()
+    for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+        registry.register(collector)
+    # Operation names label series only where an allow-list bounds them.
+    graphql_metrics = GraphQLMetrics(registry, name_operations=settings.apq.allow_list is not None)
 
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    middleware = [Middleware(SecurityHeaders)]
+    middleware = [
+        # Outermost, so refusals by the layers below are logged and timed as well.
+        Middleware(
+            RequestObserver, path="/graphql", metrics=graphql_metrics, timer=timer, tracing=tracing
+        ),
+        Middleware(SecurityHeaders),
+    ]
     if settings.http.cors_origins:
         middleware.append(
             Middleware(
@@ -294,9 +333,21 @@ async def _readyz(request: Request) -> Response:
     ready = getattr(state, "ready", False)
     sources: SourceSet | None = getattr(state, "sources", None)
     body: dict[str, Any] = {"ready": ready}
+    if request.query_params.get("verbose") in ("1", "true"):
+        body["phase"] = _phase(ready, sources)
     if sources is not None:
         body["sources"] = {name: {"circuit": c} for name, c in sources.circuits().items()}
     return JSONResponse(body, status_code=200 if ready else 503)
+
+
+def _phase(ready: bool, sources: SourceSet | None) -> str:
+    """Why the gateway is (not) ready: starting, serving, draining or stopped."""
+    if sources is None:
+        return "starting"
+    if sources.closed:
+        return "stopped"
+    # Readiness turns false before the sources close: on a signal, while requests drain.
+    return "serving" if ready else "draining"
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:

@@ -149,6 +149,40 @@ class HttpSettings(BaseModel):
     cors_max_age: int = Field(default=600, ge=0)
 
 
+class LoggingSettings(BaseModel):
+    """Structured logs on standard output; ``serve --log-format`` overrides ``format``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Literal["json", "console"] = Field(
+        default="json", description="json: one object per line; console: readable lines"
+    )
+    level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="the least severe level written; access lines are info"
+    )
+
+
+class TracingSettings(BaseModel):
+    """OpenTelemetry traces of GraphQL requests and their upstream calls (the otel extra)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = False
+    exporter: Literal["otlp", "console"] = Field(
+        default="otlp", description="otlp: OTLP over HTTP to endpoint; console: spans on stdout"
+    )
+    endpoint: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="OTLP/HTTP traces URL; unset: the OTEL_EXPORTER_OTLP_* variables, "
+        "else http://localhost:4318/v1/traces",
+    )
+    service_name: str = Field(default="customer-graph", min_length=1)
+    sample_ratio: float = Field(
+        default=1.0, ge=0, le=1, description="share of new traces kept; callers' choice is kept"
+    )
+
+
 class Settings(BaseModel):
     """Everything the gateway is configured with.
 
@@ -165,6 +199,8 @@ class Settings(BaseModel):
     cache: CacheConfig = Field(default_factory=CacheConfig)
     apq: PersistedQuerySettings = Field(default_factory=PersistedQuerySettings)
     compression: CompressionSettings = Field(default_factory=CompressionSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
     _secrets: dict[str, str] = PrivateAttr(default_factory=dict)
 

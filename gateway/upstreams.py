@@ -8,12 +8,16 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 from prometheus_client import CollectorRegistry
 
-from datasources import SourceConfig, SourceMetrics, SourceSet, Timer
+from datasources import SourceConfig, SourceMetrics, SourceSet, Timer, UpstreamTracer
 from gateway.settings import Settings
 
 
 def open_sources(
-    settings: Settings, registry: CollectorRegistry, clock: Callable[[], float], timer: Timer
+    settings: Settings,
+    registry: CollectorRegistry,
+    clock: Callable[[], float],
+    timer: Timer,
+    tracer: UpstreamTracer | None = None,
 ) -> SourceSet:
     """The configured sources with their HTTP clients and cache; close with ``SourceSet.aclose``."""
     transport_kind = settings.server.http_transport
@@ -38,4 +42,5 @@ def open_sources(
         clock,
         secrets=settings.secrets,
         timer=timer,
+        tracer=tracer,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import strawberry
 import structlog
@@ -58,9 +58,10 @@ def build_schema(
     introspection: bool = True,
     parser_cache_size: int = 1024,
     validation_cache_size: int = 1024,
+    extra_extensions: Sequence[type[SchemaExtension]] = (),
 ) -> strawberry.Schema:
     """The schema with the extensions every deployment runs; repeated documents are parsed
-    and validated once per cache size."""
+    and validated once per cache size. ``extra_extensions`` run after those."""
     query_limits = limits or LimitsSettings()
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         # First, so limits are checked before the cached parse and before validation.
@@ -69,6 +70,7 @@ def build_schema(
         lambda: ValidationCache(maxsize=validation_cache_size),
         lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error"),
         ResponseWarningsExtension,
+        *extra_extensions,
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
