@@ -56,26 +56,39 @@ class RequestObserver:
         if scope["type"] != "http" or scope["path"] != self._path or not _runs_operation(scope):
             await self.app(scope, receive, send)
             return
-        request_id = _request_id(scope)
-        record = RequestRecord(request_id)
+        record = RequestRecord(_request_id(scope))
         scope.setdefault("state", {})[STATE_KEY] = record
-        status: int | None = None
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
-            await send(message)
-
         started = self._timer.now()
-        self._metrics.in_flight.inc()
+        status: int | None = None
+        finished = False
+
         with (
-            structlog.contextvars.bound_contextvars(request_id=request_id),
+            structlog.contextvars.bound_contextvars(request_id=record.request_id),
             self._span(scope) as span,
         ):
+
+            def finish(final_status: int) -> None:
+                nonlocal finished
+                if not finished:
+                    finished = True
+                    self._metrics.in_flight.dec()
+                    seconds = self._timer.now() - started
+                    self._finish(record, final_status, seconds, scope, span)
+
+            async def send_observed(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    MutableHeaders(scope=message).append(REQUEST_ID_HEADER, record.request_id)
+                elif message["type"] == "http.response.body" and not message.get("more_body"):
+                    # Before the last bytes go out: a client holding its answer finds the
+                    # request in the logs and the metrics already.
+                    finish(status or 500)
+                await send(message)
+
+            self._metrics.in_flight.inc()
             try:
-                await self.app(scope, receive, send_with_id)
+                await self.app(scope, receive, send_observed)
             except BaseException as exc:
                 if status is None:
                     # Starlette answers 500 for an error; nobody answers a client gone.
@@ -85,8 +98,7 @@ class RequestObserver:
                         record.add_errors([INTERNAL])
                 raise
             finally:
-                self._metrics.in_flight.dec()
-                self._finish(record, status or 500, self._timer.now() - started, scope, span)
+                finish(status or 500)
 
     def _span(self, scope: Scope) -> AbstractContextManager[OperationSpan | None]:
         if self._tracing is None:
