@@ -7,6 +7,8 @@ COPY datasources datasources
 COPY auth auth
 COPY gateway gateway
 COPY sandbox sandbox
-RUN pip install --no-cache-dir .
+# Optional extras, e.g. --build-arg EXTRAS=otel for tracing (docs/operations.md).
+ARG EXTRAS=""
+RUN pip install --no-cache-dir ".${EXTRAS:+[$EXTRAS]}"
 EXPOSE 8000 8100
 CMD ["customer-graph", "serve", "--host", "0.0.0.0"]

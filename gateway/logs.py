@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
+import orjson
 import structlog
 
 
@@ -18,11 +20,16 @@ def configure_logging(
 ) -> None:
     """Configure structlog and the standard library's root logger for the whole process."""
     threshold = logging.getLevelNamesMapping()[level.upper()]
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer()
-        if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    renderer: structlog.types.Processor
+    factory: Callable[..., Any]
+    if fmt == "json":
+        # orjson renders a line in about half the time of the standard library; it gives
+        # bytes, written as they are.
+        renderer = structlog.processors.JSONRenderer(serializer=orjson.dumps)
+        factory = structlog.BytesLoggerFactory()
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=False)
+        factory = structlog.PrintLoggerFactory()
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -32,6 +39,7 @@ def configure_logging(
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(threshold),
+        logger_factory=factory,
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=threshold, format="%(message)s")

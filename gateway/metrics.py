@@ -53,6 +53,8 @@ class GraphQLMetrics:
 
     def __init__(self, registry: CollectorRegistry, *, name_operations: bool = False) -> None:
         self._name_operations = name_operations
+        # Each label combination's series, looked up once: labels() takes a lock every time.
+        self._series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
         self.requests = Counter(
             "customer_graph_graphql_requests_total",
             "GraphQL requests by operation type, operation name (allow-listed operations "
@@ -85,12 +87,18 @@ class GraphQLMetrics:
             registry=registry,
         )
 
-    def observe(self, record: RequestRecord, status: int, seconds: float) -> None:
-        """Count one finished request."""
+    def observe(self, record: RequestRecord, result: str, seconds: float) -> None:
+        """Count one finished request whose ``outcome`` was ``result``."""
         operation = (record.operation_name or "") if self._name_operations else ""
-        kind = record.operation_type
-        self.requests.labels(kind, operation, outcome(record, status)).inc()
-        self.duration.labels(kind, operation).observe(seconds)
+        key = (record.operation_type, operation, result)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (
+                self.requests.labels(*key),
+                self.duration.labels(record.operation_type, operation),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
         self.upstream_calls.observe(record.upstream_calls)
         for code in record.error_codes:
             self.errors.labels(code if code in KNOWN_CODES else OTHER_CODE).inc()

@@ -9,14 +9,12 @@ the operation, the errors and the upstream calls are written into the request's
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import os
 import re
-import uuid
-from contextlib import AbstractContextManager
 from typing import Any
 
 import structlog
-from starlette.datastructures import Headers, MutableHeaders, QueryParams
+from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from auth import Identity
@@ -27,7 +25,7 @@ from gateway.tracing import OperationSpan, RequestTracing
 
 log = structlog.get_logger("customer_graph.access")
 
-REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_HEADER = b"x-request-id"
 # An incoming id is kept if it is short and plain, so it can go into logs and headers as is.
 _USABLE_ID = re.compile(rb"[A-Za-z0-9._:+=/-]{1,128}")
 # nginx's status for a request whose client went away before the answer.
@@ -58,52 +56,60 @@ class RequestObserver:
             return
         record = RequestRecord(_request_id(scope))
         scope.setdefault("state", {})[STATE_KEY] = record
+        tokens = structlog.contextvars.bind_contextvars(request_id=record.request_id)
+        try:
+            if self._tracing is None:
+                await self._observe(scope, receive, send, record, None)
+            else:
+                with self._tracing.operation(Headers(scope=scope)) as span:
+                    await self._observe(scope, receive, send, record, span)
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)
+
+    async def _observe(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        record: RequestRecord,
+        span: OperationSpan | None,
+    ) -> None:
         started = self._timer.now()
+        id_header = (REQUEST_ID_HEADER, record.request_id.encode("ascii"))
         status: int | None = None
         finished = False
 
-        with (
-            structlog.contextvars.bound_contextvars(request_id=record.request_id),
-            self._span(scope) as span,
-        ):
+        def finish(final_status: int) -> None:
+            nonlocal finished
+            if not finished:
+                finished = True
+                self._metrics.in_flight.dec()
+                self._finish(record, final_status, self._timer.now() - started, scope, span)
 
-            def finish(final_status: int) -> None:
-                nonlocal finished
-                if not finished:
-                    finished = True
-                    self._metrics.in_flight.dec()
-                    seconds = self._timer.now() - started
-                    self._finish(record, final_status, seconds, scope, span)
-
-            async def send_observed(message: Message) -> None:
-                nonlocal status
-                if message["type"] == "http.response.start":
-                    status = message["status"]
-                    MutableHeaders(scope=message).append(REQUEST_ID_HEADER, record.request_id)
-                elif message["type"] == "http.response.body" and not message.get("more_body"):
-                    # Before the last bytes go out: a client holding its answer finds the
-                    # request in the logs and the metrics already.
-                    finish(status or 500)
-                await send(message)
-
-            self._metrics.in_flight.inc()
-            try:
-                await self.app(scope, receive, send_observed)
-            except BaseException as exc:
-                if status is None:
-                    # Starlette answers 500 for an error; nobody answers a client gone.
-                    gone = isinstance(exc, asyncio.CancelledError)
-                    status = _CLIENT_GONE if gone else 500
-                    if not gone:
-                        record.add_errors([INTERNAL])
-                raise
-            finally:
+        async def send_observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), id_header]
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                # Before the last bytes go out: a client holding its answer finds the request
+                # in the logs and the metrics already.
                 finish(status or 500)
+            await send(message)
 
-    def _span(self, scope: Scope) -> AbstractContextManager[OperationSpan | None]:
-        if self._tracing is None:
-            return contextlib.nullcontext()
-        return self._tracing.operation(Headers(scope=scope))
+        self._metrics.in_flight.inc()
+        try:
+            await self.app(scope, receive, send_observed)
+        except BaseException as exc:
+            if status is None:
+                # Starlette answers 500 for an error; nobody answers a client gone.
+                gone = isinstance(exc, asyncio.CancelledError)
+                status = _CLIENT_GONE if gone else 500
+                if not gone:
+                    record.add_errors([INTERNAL])
+            raise
+        finally:
+            finish(status or 500)
 
     def _finish(
         self,
@@ -114,7 +120,7 @@ class RequestObserver:
         span: OperationSpan | None,
     ) -> None:
         result = outcome(record, status)
-        self._metrics.observe(record, status, seconds)
+        self._metrics.observe(record, result, seconds)
         if span is not None:
             span.finish(record, status, result)
         identity = _identity(scope)
@@ -146,9 +152,9 @@ def _request_id(scope: Scope) -> str:
     """The caller's ``X-Request-ID`` if it is usable, else a new one."""
     headers: list[tuple[bytes, bytes]] = scope["headers"]
     for name, value in headers:
-        if name == b"x-request-id" and _USABLE_ID.fullmatch(value):
+        if name == REQUEST_ID_HEADER and _USABLE_ID.fullmatch(value):
             return value.decode("ascii")
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def _identity(scope: Scope) -> Identity | None:
