@@ -141,9 +141,11 @@ class RequestObserver:
 
 
 def _runs_operation(scope: Scope) -> bool:
-    # A GET without a query (or a persisted query's hash) is the GraphiQL page.
-    if scope["method"] != "GET":
-        return True
+    # A GET without a query (or a persisted query's hash) is the GraphiQL page; OPTIONS is
+    # a browser's CORS preflight.
+    method = scope["method"]
+    if method != "GET":
+        return method == "POST"
     params = QueryParams(scope["query_string"])
     return "query" in params or "extensions" in params
 
