@@ -143,7 +143,7 @@ class RequestObserver:
 def _runs_operation(scope: Scope) -> bool:
     # A GET without a query (or a persisted query's hash) is the GraphiQL page; OPTIONS is
     # a browser's CORS preflight.
-    method = scope["method"]
+    method: str = scope["method"]
     if method != "GET":
         return method == "POST"
     params = QueryParams(scope["query_string"])
