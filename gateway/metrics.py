@@ -38,10 +38,11 @@ KNOWN_CODES = frozenset(
 
 
 def outcome(record: RequestRecord, status: int) -> str:
-    """ok, partial (data with errors), error (no data, or a server error) or refused (4xx)."""
+    """ok, partial (data with errors), error (no data, or a server error) or refused (turned
+    away before running: a 4xx, or a persisted query to send again in full)."""
     if status >= 500:
         return "error"
-    if status >= 400:
+    if status >= 400 or record.refused:
         return "refused"
     if not record.errors:
         return "ok"

@@ -36,6 +36,8 @@ class RequestRecord:
     errors: int = 0
     error_codes: set[str] = field(default_factory=set)
     has_data: bool = False
+    # Turned away before any operation ran, whatever the status (an APQ miss answers 200).
+    refused: bool = False
     budget: RequestBudget | None = None
 
     @property

@@ -28,6 +28,7 @@ class ErrorResponse(JSONResponse):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         record = request_record(scope.get("state"))
         if record is not None:
+            record.refused = True
             record.add_errors(self.codes)
         await super().__call__(scope, receive, send)
 

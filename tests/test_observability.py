@@ -186,6 +186,9 @@ def test_metrics_count_requests_by_type_and_outcome_and_errors_by_code(
             f"{url}/graphql", content=b"{not json", headers={"content-type": "application/json"}
         )
         assert not_json.status_code == 400
+        # A persisted query the gateway does not know: the client sends it again in full.
+        unknown = {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}
+        assert post(url, {"extensions": unknown}).status_code == 200
         text = httpx.get(f"{url}/metrics").text
 
     assert partial.json()["errors"][0]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
@@ -201,13 +204,14 @@ def test_metrics_count_requests_by_type_and_outcome_and_errors_by_code(
         ("query", "error"): 1,
         ("mutation", "error"): 1,
         ("unknown", "error"): 1,
-        ("unknown", "refused"): 1,
+        ("unknown", "refused"): 2,
     }
     errors = "customer_graph_graphql_errors_total"
     assert metric(text, errors, code="UPSTREAM_UNAVAILABLE") == 1
     assert metric(text, errors, code="GRAPHQL_VALIDATION_FAILED") == 2
     assert metric(text, errors, code="GRAPHQL_PARSE_FAILED") == 1
     assert metric(text, errors, code="BAD_REQUEST") == 1
+    assert metric(text, errors, code="PERSISTED_QUERY_NOT_FOUND") == 1
     # The failing loyalty call was tried three times: 1 + 1 + (1 + 3) upstream calls.
     assert metric(text, "customer_graph_graphql_upstream_calls_sum") == 6
     assert (
