@@ -1,0 +1,43 @@
+"""One measurement: check the answer is right, warm up, drive load, add the upstream's CPU."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bench import queries
+from bench.load import run_load
+from bench.servers import Server
+from bench.stack import Stack
+
+WARM_UP_REQUESTS = 3
+
+
+def measure(
+    stack: Stack,
+    server: Server | None,
+    bodies: Sequence[bytes],
+    *,
+    customers: int,
+    concurrency: int,
+    seconds: float,
+    driver: str,
+) -> dict[str, Any]:
+    """Load figures for ``server``, or the reason there are none."""
+    if server is None:
+        return {"error": f"Hive unavailable: {stack.hive_error}"}
+    for body in bodies[:WARM_UP_REQUESTS]:
+        problem = queries.problem(stack.post(server, body), customers)
+        if problem:
+            return {"error": problem}
+    sandbox = stack.sandbox()
+    upstream_before = sandbox.cpu_seconds()
+    result = run_load(server, bodies, concurrency=concurrency, seconds=seconds, driver=driver)
+    upstream_cpu = sandbox.cpu_seconds() - upstream_before
+    figures = result.as_dict()
+    figures["upstream_cpu_ms_per_request"] = (
+        round(1000 * upstream_cpu / result.requests, 3) if result.requests else 0.0
+    )
+    if result.errors:
+        figures["error"] = f"{result.errors} failed requests of {result.requests}"
+    return figures
