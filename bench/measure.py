@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +12,7 @@ from bench.servers import Server
 from bench.stack import Stack
 
 WARM_UP_REQUESTS = 3
+MIN_REQUESTS_PER_CONNECTION = 5
 
 
 def measure(
@@ -26,10 +28,15 @@ def measure(
     """Load figures for ``server``, or the reason there are none."""
     if server is None:
         return {"error": f"Hive unavailable: {stack.hive_error}"}
+    slowest = 0.0
     for body in bodies[:WARM_UP_REQUESTS]:
+        started = time.perf_counter()
         problem = queries.problem(stack.post(server, body), customers)
+        slowest = max(slowest, time.perf_counter() - started)
         if problem:
             return {"error": problem}
+    # A slow server still gets enough requests per connection for its percentiles to mean something.
+    seconds = max(seconds, MIN_REQUESTS_PER_CONNECTION * slowest)
     sandbox = stack.sandbox()
     upstream_before = sandbox.cpu_seconds()
     result = run_load(server, bodies, concurrency=concurrency, seconds=seconds, driver=driver)

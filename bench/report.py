@@ -184,16 +184,25 @@ def _latency(outcome: dict[str, Any]) -> str:
 
 
 def _throughput(outcome: dict[str, Any]) -> str:
+    rps = {(r["case"], r["workers"]): r.get("rps") for r in outcome["rows"]}
+    ceiling = rps.get(("minimal Starlette endpoint (ceiling)", 1))
     rows = []
     for r in outcome["rows"]:
         if "rps" not in r:
-            rows.append((r["case"], r["workers"], "-", "-", "-", "-", "-", r.get("error", "")))
+            rows.append((r["case"], r["workers"], "-", "-", "-", "-", "-", "-", r.get("error", "")))
             continue
+        if r["case"] == "gateway, cold":
+            comparison = f"{_ratio(r['rps'], rps.get(('Hive', r['workers'])))} Hive"
+        elif r["case"] == "gateway, warm cache":
+            comparison = f"{_ratio(r['rps'], ceiling)} ceiling"
+        else:
+            comparison = ""
         rows.append(
             (
                 r["case"],
                 r["workers"],
                 f"{r['rps']:.0f}",
+                comparison,
                 _ms(r["p50_ms"]),
                 _ms(r["p99_ms"]),
                 f"{r['server_cpu_ms_per_request']:.2f}",
@@ -206,6 +215,7 @@ def _throughput(outcome: dict[str, Any]) -> str:
         "server",
         "workers",
         "req/s",
+        "req/s ratio",
         "p50 ms",
         "p99 ms",
         "server CPU ms/req",
@@ -222,23 +232,45 @@ def _throughput(outcome: dict[str, Any]) -> str:
 
 
 def _large_list(outcome: dict[str, Any]) -> str:
+    gateway_cpu = next(
+        (r.get("server_cpu_ms_per_request") for r in outcome["rows"] if r["case"] == "gateway"),
+        None,
+    )
     rows = []
     for r in outcome["rows"]:
         if "p50_ms" not in r:
-            rows.append((r["case"], "-", "-", "-", r.get("error", "")))
+            rows.append((r["case"], "-", "-", "-", "-", r.get("error", "")))
             continue
+        cpu = r["server_cpu_ms_per_request"]
         rows.append(
             (
                 r["case"],
                 _ms(r["p50_ms"]),
-                _ms(r["server_cpu_ms_per_request"]),
+                _ms(cpu),
+                _ratio(gateway_cpu, cpu),
                 _ms(r["upstream_cpu_ms_per_request"]),
                 r["requests"],
             )
         )
     for name, ms in outcome["references_ms"].items():
-        rows.append((f"{name} (in the benchmark process)", _ms(ms), _ms(ms), "-", "median"))
-    header = ("", "wall ms (p50)", "CPU ms/request", "sandbox CPU ms/request", "requests")
+        rows.append(
+            (
+                f"{name} (in the benchmark process)",
+                _ms(ms),
+                _ms(ms),
+                _ratio(gateway_cpu, ms),
+                "-",
+                "median",
+            )
+        )
+    header = (
+        "",
+        "wall ms (p50)",
+        "CPU ms/request",
+        "gateway CPU / this",
+        "sandbox CPU ms/request",
+        "requests",
+    )
     profile = outcome["profile"]
     packages = [
         (p["package"], _ms(p["own_ms"]), f"{100 * p['share']:.0f}%")
