@@ -13,6 +13,7 @@ from datasources.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from datasources.metrics import SourceMetrics
 from datasources.models import (
     ChannelPreference,
     CustomerProfile,
@@ -33,6 +34,7 @@ __all__ = [
     "OrderLine",
     "SourceClient",
     "SourceConfig",
+    "SourceMetrics",
     "SourceSet",
     "UpstreamDataInvalid",
     "UpstreamError",

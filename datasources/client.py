@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ from datasources.errors import (
 )
 from datasources.keys import KeyTemplate
 from datasources.mapping import RecordMapper, compile_path
+from datasources.metrics import SourceMetrics
 from datasources.models import ENTITY_IS_LIST, ENTITY_MODELS
 
 log = structlog.get_logger("customer_graph.datasources")
@@ -39,8 +41,11 @@ Records = dict[str, Any]
 class SourceClient:
     """Fetches and normalizes one upstream's records for many customers at once."""
 
-    def __init__(self, name: str, config: SourceConfig, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, name: str, config: SourceConfig, http: httpx.AsyncClient, metrics: SourceMetrics
+    ) -> None:
         self.name = name
+        self._metrics = metrics
         self.config = config
         self.is_list = ENTITY_IS_LIST[config.entity]
         self.mapper = RecordMapper(ENTITY_MODELS[config.entity], config.fields)
@@ -126,7 +131,7 @@ class SourceClient:
     ) -> Any:
         """One upstream call, decoded; every failure surfaces as a ``GatewayError``."""
         url = self.config.base_url.rstrip("/") + path
-        async with self._slots:
+        async with self._slots, self._measure():
             with self._map_errors():
                 request = self._http.build_request(
                     method,
@@ -142,7 +147,21 @@ class SourceClient:
         try:
             return decode(self.config, body)
         except CodecError as exc:
+            self._metrics.requests.labels(self.name, UpstreamDataInvalid.code).inc()
             raise UpstreamDataInvalid(str(exc), source=self.name) from None
+
+    @contextlib.asynccontextmanager
+    async def _measure(self) -> AsyncIterator[None]:
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            yield
+        except GatewayError as exc:
+            outcome = exc.code
+            raise
+        finally:
+            self._metrics.latency.labels(self.name).observe(time.perf_counter() - started)
+            self._metrics.requests.labels(self.name, outcome).inc()
 
     @contextlib.asynccontextmanager
     async def _send(self, request: httpx.Request) -> AsyncIterator[httpx.Response]:
@@ -225,6 +244,8 @@ class SourceClient:
                 continue
             record = self.mapper.map(raw, fields)
             if record.issues:
+                for field in record.issues:
+                    self._metrics.invalid_fields.labels(self.name, field).inc()
                 log.warning(
                     "invalid upstream fields",
                     source=self.name,

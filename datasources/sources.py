@@ -9,6 +9,7 @@ import httpx
 
 from datasources.client import SourceClient
 from datasources.config import SourceConfig
+from datasources.metrics import SourceMetrics
 
 HttpFactory = Callable[[SourceConfig], httpx.AsyncClient]
 
@@ -16,11 +17,18 @@ HttpFactory = Callable[[SourceConfig], httpx.AsyncClient]
 class SourceSet:
     """The gateway's upstreams, opened at start-up and closed at shutdown."""
 
-    def __init__(self, configs: Mapping[str, SourceConfig], http_factory: HttpFactory) -> None:
+    def __init__(
+        self,
+        configs: Mapping[str, SourceConfig],
+        http_factory: HttpFactory,
+        metrics: SourceMetrics,
+    ) -> None:
         self.configs = dict(configs)
+        self.metrics = metrics
         self._http = {name: http_factory(cfg) for name, cfg in configs.items()}
         self.clients = {
-            name: SourceClient(name, cfg, self._http[name]) for name, cfg in configs.items()
+            name: SourceClient(name, cfg, self._http[name], metrics)
+            for name, cfg in configs.items()
         }
         self.primary = next(name for name, cfg in configs.items() if cfg.primary)
         self._owners: dict[tuple[str, str], str] = {}

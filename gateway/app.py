@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -45,7 +46,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        sources: SourceSet = open_sources(settings)
+        sources: SourceSet = open_sources(settings, registry)
         app.state.sources = sources
         app.state.ready = True
         log.info("gateway started", sources=sorted(settings.sources))
@@ -55,6 +56,12 @@ def create_app(settings: Settings) -> Starlette:
             app.state.ready = False
             await sources.aclose()
 
+    # One registry per app: tests and multiple apps in a process never share counters.
+    registry = CollectorRegistry()
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
     app = Starlette(lifespan=lifespan, exception_handlers={Exception: _internal_error})
     graphql = GraphQLEndpoint(app.state, graphiql=settings.server.graphiql)
     app.router.routes.extend(
@@ -62,6 +69,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", _healthz),
             Route("/readyz", _readyz),
+            Route("/metrics", metrics),
         ]
     )
     return app

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import httpx
 from httpx_aiohttp import AiohttpTransport
+from prometheus_client import CollectorRegistry
 
-from datasources import SourceConfig, SourceSet
+from datasources import SourceConfig, SourceMetrics, SourceSet
 from gateway.settings import Settings
 
 
-def open_sources(settings: Settings) -> SourceSet:
+def open_sources(settings: Settings, registry: CollectorRegistry) -> SourceSet:
     """The configured sources with their HTTP clients; close with ``SourceSet.aclose``."""
     transport_kind = settings.server.http_transport
 
@@ -25,4 +26,4 @@ def open_sources(settings: Settings) -> SourceSet:
             transport = httpx.AsyncHTTPTransport(limits=limits)
         return httpx.AsyncClient(transport=transport, limits=limits, follow_redirects=False)
 
-    return SourceSet(settings.sources, http_client)
+    return SourceSet(settings.sources, http_client, SourceMetrics(registry))
