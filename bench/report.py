@@ -110,7 +110,7 @@ def _calls(outcome: dict[str, Any]) -> str:
     for row in outcome["rows"]:
         minimum = row["minimum"]
         hive = _calls_cell(row["hive"], ("crm", "orders"))
-        if not row.get("hive_orders_batched", True):
+        if "calls" in row["hive"] and not row.get("hive_orders_batched", True):
             hive += ", orders unbatched"
         rows.append(
             (
