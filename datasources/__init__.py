@@ -1,11 +1,19 @@
 """Upstream sources: configuration, HTTP clients, codecs, mapping and the internal model."""
 
+from datasources.cache_config import CacheConfig
+from datasources.cached_source import CachedSource, Fetched
 from datasources.client import SourceClient
 from datasources.config import SourceConfig
 from datasources.errors import (
+    AuthUnavailable,
     BadRequest,
     CircuitOpen,
+    Forbidden,
     GatewayError,
+    PayloadTooLarge,
+    QueryLimitExceeded,
+    RateLimited,
+    Unauthenticated,
     UpstreamDataInvalid,
     UpstreamError,
     UpstreamRateLimited,
@@ -24,18 +32,27 @@ from datasources.models import (
 from datasources.sources import SourceSet
 
 __all__ = [
+    "AuthUnavailable",
     "BadRequest",
+    "CacheConfig",
+    "CachedSource",
     "ChannelPreference",
     "CircuitOpen",
     "CustomerProfile",
+    "Fetched",
+    "Forbidden",
     "GatewayError",
     "LoyaltyMembership",
     "Order",
     "OrderLine",
+    "PayloadTooLarge",
+    "QueryLimitExceeded",
+    "RateLimited",
     "SourceClient",
     "SourceConfig",
     "SourceMetrics",
     "SourceSet",
+    "Unauthenticated",
     "UpstreamDataInvalid",
     "UpstreamError",
     "UpstreamRateLimited",

@@ -16,7 +16,7 @@ import httpx
 import orjson
 import structlog
 
-from datasources.codecs import CodecError, decode, encode_xml_ids
+from datasources.codecs import CodecError, accepts_media_type, decode, encode_xml_ids, media_types
 from datasources.config import SourceConfig
 from datasources.errors import (
     GatewayError,
@@ -27,9 +27,10 @@ from datasources.errors import (
     UpstreamUnavailable,
 )
 from datasources.keys import KeyTemplate
-from datasources.mapping import RecordMapper, compile_path
+from datasources.mapping import RecordMapper, compile_path, root_attributes
 from datasources.metrics import SourceMetrics
 from datasources.models import ENTITY_IS_LIST, ENTITY_MODELS
+from datasources.upstream_auth import UpstreamAuth
 
 log = structlog.get_logger("customer_graph.datasources")
 
@@ -37,12 +38,20 @@ log = structlog.get_logger("customer_graph.datasources")
 # entities a customer has many of.
 Records = dict[str, Any]
 
+# The invalid-fields metric's label for records whose key matches no customer id.
+UNMATCHED_RECORD = "(key)"
+
 
 class SourceClient:
     """Fetches and normalizes one upstream's records for many customers at once."""
 
     def __init__(
-        self, name: str, config: SourceConfig, http: httpx.AsyncClient, metrics: SourceMetrics
+        self,
+        name: str,
+        config: SourceConfig,
+        http: httpx.AsyncClient,
+        metrics: SourceMetrics,
+        auth: UpstreamAuth | None = None,
     ) -> None:
         self.name = name
         self._metrics = metrics
@@ -53,9 +62,14 @@ class SourceClient:
         self._keys = KeyTemplate(config.key_template)
         self._records = compile_path(config.batch.records)
         self._record_key = compile_path(config.batch.key)
+        self._key_attributes = root_attributes(config.batch.key)
         listing = config.listing
         self._list_records = compile_path(listing.records) if listing else None
         self._next_cursor = compile_path(listing.next_cursor) if listing else None
+        self._auth = auth or UpstreamAuth()
+        self._media_types = media_types(config)
+        exact = [t for t in self._media_types if "*" not in t]
+        self._accept = {"accept": ", ".join(exact) or "*/*"}
         self._slots = asyncio.Semaphore(config.max_concurrency)
         self._timeout = httpx.Timeout(
             config.timeouts.total,
@@ -64,9 +78,17 @@ class SourceClient:
         )
 
     async def fetch_many(
-        self, customer_ids: Sequence[str], fields: frozenset[str] | None = None
+        self,
+        customer_ids: Sequence[str],
+        fields: frozenset[str] | None = None,
+        *,
+        caller_token: str | None = None,
     ) -> Records:
-        """Records for the given customers (unknown ones absent), in as few calls as allowed."""
+        """Records for the given customers (unknown ones absent), in as few calls as allowed.
+
+        ``caller_token`` is the GraphQL caller's bearer token; it is sent only to a source
+        configured with ``forward_caller_token``.
+        """
         by_key: dict[str, str] = {}
         for cid in dict.fromkeys(customer_ids):
             key = self._keys.to_source(cid)
@@ -77,7 +99,7 @@ class SourceClient:
         chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
         params = self._sparse_params(fields)
         results = await asyncio.gather(
-            *(self._fetch_chunk(chunk, params, fields) for chunk in chunks)
+            *(self._fetch_chunk(chunk, params, fields, caller_token) for chunk in chunks)
         )
         merged: Records = {}
         for records in results:
@@ -101,7 +123,11 @@ class SourceClient:
         return {self.config.sparse_fields.param: ",".join(attributes)}
 
     async def _fetch_chunk(
-        self, keys: list[str], sparse: dict[str, str], fields: frozenset[str] | None
+        self,
+        keys: list[str],
+        sparse: dict[str, str],
+        fields: frozenset[str] | None,
+        caller_token: str | None,
     ) -> Records:
         batch = self.config.batch
         params: list[tuple[str, str]] = [*batch.params.items(), *sparse.items()]
@@ -118,7 +144,9 @@ class SourceClient:
         else:
             content = encode_xml_ids(ids.xml_root or "", ids.name, keys, ids.xml_namespace)
             headers["content-type"] = "application/xml"
-        body = await self.request(batch.method, batch.path, params, content, headers)
+        body = await self.request(
+            batch.method, batch.path, params, content, headers, caller_token=caller_token
+        )
         return self._parse_batch(body, fields)
 
     async def request(
@@ -128,27 +156,63 @@ class SourceClient:
         params: Sequence[tuple[str, str]] = (),
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        caller_token: str | None = None,
     ) -> Any:
         """One upstream call, decoded; every failure surfaces as a ``GatewayError``."""
         url = self.config.base_url.rstrip("/") + path
+        sent = {**self._accept, **(headers or {})}
+        if caller_token and self.config.forward_caller_token:
+            sent["authorization"] = f"Bearer {caller_token}"
         async with self._slots, self._measure():
             with self._map_errors():
-                request = self._http.build_request(
-                    method,
-                    url,
-                    params=tuple(params),
-                    content=content,
-                    headers=headers,
-                    timeout=self._timeout,
-                )
-                async with self._send(request) as response:
-                    body = await self._read_capped(response)
-                    self._check_status(response)
+                body, content_type = await self._exchange(method, url, params, content, sent)
+            return self._decode(body, content_type)
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        params: Sequence[tuple[str, str]],
+        content: bytes | None,
+        headers: Mapping[str, str],
+    ) -> tuple[bytes, str | None]:
+        """Send with the source's credentials; on a 401, renew them and send once more."""
+        retried = False
+        while True:
+            credentials = await self._auth.headers()
+            request = self._http.build_request(
+                method,
+                url,
+                params=tuple(params),
+                content=content,
+                headers={**headers, **credentials},
+                timeout=self._timeout,
+            )
+            async with self._send(request) as response:
+                if response.status_code == 401 and not retried and self._auth.rejected(credentials):
+                    retried = True
+                    continue
+                body = await self._read_capped(response)
+                self._check_status(response)
+                return body, response.headers.get("content-type")
+
+    def _decode(self, body: bytes, content_type: str | None) -> Any:
         try:
+            if not accepts_media_type(self._media_types, content_type):
+                raise CodecError(
+                    f"expected a {self.config.format.upper()} response "
+                    f"({', '.join(self._media_types)}), got content type {content_type!r}"
+                )
             return decode(self.config, body)
         except CodecError as exc:
-            self._metrics.requests.labels(self.name, UpstreamDataInvalid.code).inc()
-            raise UpstreamDataInvalid(str(exc), source=self.name) from None
+            raise self._unusable(str(exc)) from None
+
+    def _unusable(self, reason: str) -> UpstreamDataInvalid:
+        """The error for a response that cannot be used at all, logged and counted."""
+        log.warning("unusable upstream response", source=self.name, reason=reason)
+        self._metrics.invalid_responses.labels(self.name).inc()
+        return UpstreamDataInvalid(reason, source=self.name)
 
     @contextlib.asynccontextmanager
     async def _measure(self) -> AsyncIterator[None]:
@@ -175,17 +239,13 @@ class SourceClient:
         cap = self.config.max_response_bytes
         declared = response.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > cap:
-            raise UpstreamDataInvalid(
-                f"response of {declared} bytes exceeds the {cap} byte limit", source=self.name
-            )
+            raise self._unusable(f"response of {declared} bytes exceeds the {cap} byte limit")
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_raw():
             size += len(chunk)
             if size > cap:
-                raise UpstreamDataInvalid(
-                    f"response exceeds the {cap} byte limit", source=self.name
-                )
+                raise self._unusable(f"response exceeds the {cap} byte limit")
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -212,7 +272,7 @@ class SourceClient:
         except httpx.TimeoutException:
             raise UpstreamTimeout("upstream did not answer in time", source=self.name) from None
         except httpx.DecodingError as exc:
-            raise UpstreamDataInvalid(f"undecodable body: {exc}", source=self.name) from None
+            raise self._unusable(f"undecodable body: {exc}") from None
         except httpx.HTTPError as exc:
             # The message of a transport error can carry the URL; keep only its kind.
             raise UpstreamUnavailable(
@@ -226,20 +286,22 @@ class SourceClient:
         if isinstance(raw_records, dict):
             raw_records = [raw_records]
         if not isinstance(raw_records, list):
-            raise UpstreamDataInvalid(
-                f"expected a list of records at {self.config.batch.records!r}", source=self.name
-            )
+            raise self._unusable(f"expected a list of records at {self.config.batch.records!r}")
         return self.map_records(raw_records, self._record_key, fields)
 
     def map_records(
         self, raw_records: list[Any], key_of: Any, fields: frozenset[str] | None
     ) -> Records:
         """Map raw records and key them by customer id, grouping where the entity is a list."""
+        if self.config.format == "csv" and raw_records:
+            self._check_columns(raw_records[0], fields)
         out: Records = {}
         for raw in raw_records:
             key = key_of(raw)
             cid = self._keys.to_customer(str(key)) if key is not None else None
             if cid is None:
+                # No customer to blame it on: the record is dropped, logged and counted.
+                self._metrics.invalid_fields.labels(self.name, UNMATCHED_RECORD).inc()
                 log.warning("record without a usable key", source=self.name, key=key)
                 continue
             record = self.mapper.map(raw, fields)
@@ -258,12 +320,24 @@ class SourceClient:
                 out[cid] = record
         return out
 
+    def _check_columns(self, first_row: Any, fields: frozenset[str] | None) -> None:
+        # Every CSV row has every header column, so the first row shows what the file lacks.
+        needed = self.mapper.attributes_for(self.mapper.field_names if fields is None else fields)
+        missing = sorted((needed | self._key_attributes) - set(first_row))
+        if missing:
+            raise self._unusable(
+                f"the CSV has no column {', '.join(map(repr, missing))}; "
+                "expected the columns the mapping reads"
+            )
+
     async def list_page(
         self,
         limit: int,
         cursor: str | None,
         updated_since: datetime | None,
         fields: frozenset[str] | None,
+        *,
+        caller_token: str | None = None,
     ) -> tuple[list[str], Records, str | None]:
         """One page of the primary source's listing: ids in order, their records, next cursor."""
         listing = self.config.listing
@@ -275,12 +349,10 @@ class SourceClient:
             params.append((listing.cursor_param, cursor))
         if updated_since is not None and listing.updated_since_param:
             params.append((listing.updated_since_param, updated_since.isoformat()))
-        body = await self.request("GET", listing.path, params)
+        body = await self.request("GET", listing.path, params, caller_token=caller_token)
         raw = self._list_records(body) or []
         if not isinstance(raw, list):
-            raise UpstreamDataInvalid(
-                f"expected a list of records at {listing.records!r}", source=self.name
-            )
+            raise self._unusable(f"expected a list of records at {listing.records!r}")
         records = self.map_records(raw, self._record_key, fields)
         next_cursor = self._next_cursor(body)
         return list(records), records, str(next_cursor) if next_cursor else None

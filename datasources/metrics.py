@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 
 class SourceMetrics:
@@ -24,7 +24,57 @@ class SourceMetrics:
         )
         self.invalid_fields = Counter(
             "customer_graph_upstream_invalid_fields_total",
-            "Upstream record fields that failed validation and were served as null.",
+            "Upstream record fields that failed validation and were served as null; "
+            'field="(key)" counts records dropped because their key matches no customer.',
             ["source", "field"],
+            registry=registry,
+        )
+        self.invalid_responses = Counter(
+            "customer_graph_upstream_invalid_responses_total",
+            "Upstream responses that could not be used at all (unparsable, wrong content "
+            "type, too large, missing columns); the source's fields failed for that call.",
+            ["source"],
+            registry=registry,
+        )
+        self.cache_lookups = Counter(
+            "customer_graph_cache_lookups_total",
+            "Records asked of the cache, by source and result (hit, stale or miss).",
+            ["source", "result"],
+            registry=registry,
+        )
+        self.cache_l2_hits = Counter(
+            "customer_graph_cache_l2_hits_total",
+            "Records found in Redis that this process did not hold fresh.",
+            ["source"],
+            registry=registry,
+        )
+        self.cache_entries = Gauge(
+            "customer_graph_cache_entries",
+            "Customers held in this process's cache, by source.",
+            ["source"],
+            registry=registry,
+        )
+        self.coalesced = Counter(
+            "customer_graph_cache_coalesced_total",
+            "Records that joined an upstream fetch already in flight instead of starting one.",
+            ["source"],
+            registry=registry,
+        )
+        self.stale_served = Counter(
+            "customer_graph_cache_stale_served_total",
+            "Records served past their ttl, by source and reason (revalidate or error).",
+            ["source", "reason"],
+            registry=registry,
+        )
+        self.redis_errors = Counter(
+            "customer_graph_cache_redis_errors_total",
+            "Redis operations that failed or timed out; the gateway went on without Redis.",
+            ["operation"],
+            registry=registry,
+        )
+        self.invalidations = Counter(
+            "customer_graph_cache_invalidations_total",
+            "Customers dropped from this process's cache, by origin (local or remote).",
+            ["origin"],
             registry=registry,
         )

@@ -3,32 +3,56 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable, Mapping
 
 import httpx
 
+from datasources.cache import EntityCache
+from datasources.cache_config import CacheConfig
+from datasources.cached_source import CachedSource
 from datasources.client import SourceClient
 from datasources.config import SourceConfig
 from datasources.metrics import SourceMetrics
+from datasources.upstream_auth import Clock, upstream_auth
 
 HttpFactory = Callable[[SourceConfig], httpx.AsyncClient]
 
 
 class SourceSet:
-    """The gateway's upstreams, opened at start-up and closed at shutdown."""
+    """The gateway's upstreams, opened at start-up and closed at shutdown.
+
+    ``secrets`` maps the environment variable names that the sources' auth tables mention to
+    their values. ``clock`` (seconds) ages cached records and upstream access tokens.
+    """
 
     def __init__(
         self,
         configs: Mapping[str, SourceConfig],
         http_factory: HttpFactory,
         metrics: SourceMetrics,
+        cache: CacheConfig | None = None,
+        clock: Clock = time.time,
+        secrets: Mapping[str, str] | None = None,
     ) -> None:
+        cache = cache or CacheConfig()
         self.configs = dict(configs)
         self.metrics = metrics
         self._http = {name: http_factory(cfg) for name, cfg in configs.items()}
         self.clients = {
-            name: SourceClient(name, cfg, self._http[name], metrics)
+            name: SourceClient(
+                name,
+                cfg,
+                self._http[name],
+                metrics,
+                upstream_auth(name, cfg, secrets or {}, self._http[name], clock),
+            )
             for name, cfg in configs.items()
+        }
+        self.cache = EntityCache(cache, configs, metrics, clock)
+        self._cached = {
+            name: CachedSource(client, self.cache, metrics, clock, coalesce=cache.coalesce)
+            for name, client in self.clients.items()
         }
         self.primary = next(name for name, cfg in configs.items() if cfg.primary)
         self._owners: dict[tuple[str, str], str] = {}
@@ -38,6 +62,22 @@ class SourceSet:
         self._entity_source: dict[str, str] = {
             cfg.entity: name for name, cfg in configs.items() if cfg.entity != "customer"
         }
+
+    def source(self, name: str) -> CachedSource:
+        """The named source behind its cache: what loaders fetch records through."""
+        return self._cached[name]
+
+    async def invalidate(self, source: str, customer_ids: Iterable[str]) -> None:
+        """Forget what is cached of these customers in ``source``, here and in every replica.
+
+        Call it after a write to the source; a failure of the shared tier is logged, not
+        raised (its entries then live out their ttl).
+        """
+        await self._cached[source].invalidate(list(customer_ids))
+
+    async def start(self) -> None:
+        """Join the other replicas' invalidations; call once the event loop runs."""
+        await self.cache.start()
 
     def owner(self, entity: str, field: str) -> str | None:
         """The source that feeds ``field`` of ``entity``, if any does."""
@@ -69,4 +109,6 @@ class SourceSet:
         return {name: frozenset(fields) for name, fields in wanted.items()}
 
     async def aclose(self) -> None:
+        await asyncio.gather(*(source.aclose() for source in self._cached.values()))
+        await self.cache.aclose()
         await asyncio.gather(*(client.aclose() for client in self._http.values()))

@@ -1,17 +1,19 @@
-"""The ``customer-graph`` command: serve, sandbox, demo, check-config."""
+"""The ``customer-graph`` command: serve, sandbox, demo, check-config, hash-key."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
 
+from auth import generate_api_key, hash_api_key
 from gateway.app import create_app
 from gateway.logs import configure_logging
 from gateway.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
@@ -58,6 +60,15 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check-config", help="validate a config file, report all errors")
     check.add_argument("file", type=Path, nargs="?", default=DEFAULT_CONFIG)
     check.set_defaults(run=_check_config)
+
+    hash_key = commands.add_parser(
+        "hash-key",
+        help="print the SHA-256 to configure for a partner API key (read from stdin)",
+    )
+    hash_key.add_argument(
+        "--generate", action="store_true", help="make a new random key and print it with its hash"
+    )
+    hash_key.set_defaults(run=_hash_key)
     return parser
 
 
@@ -85,11 +96,13 @@ def _sandbox_app(args: argparse.Namespace) -> Starlette:
     return create_sandbox(SandboxSettings(customers=args.customers, seed=args.seed, faults=faults))
 
 
-def _load(path: Path | None) -> Settings | None:
+def _load(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings | None:
+    """The settings, or None after printing every problem (the server must not start)."""
     try:
-        return load_settings(path)
+        return load_settings(path, environ)
     except ConfigError as exc:
-        print(f"invalid configuration ({len(exc.problems)} problems):", file=sys.stderr)
+        count = len(exc.problems)
+        print(f"invalid configuration ({count} problem{'s' * (count != 1)}):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return None
@@ -100,6 +113,22 @@ def _check_config(args: argparse.Namespace) -> int:
     if settings is None:
         return 1
     print(f"{args.file}: ok ({len(settings.sources)} sources: {', '.join(settings.sources)})")
+    return 0
+
+
+def _hash_key(args: argparse.Namespace) -> int:
+    # The key is read from stdin, never from the command line, where shell history and
+    # process listings would keep it.
+    if args.generate:
+        key = generate_api_key()
+        print(f"key:    {key}\nsha256: {hash_api_key(key)}")
+        print("Give the key to the partner once; configure only the sha256.", file=sys.stderr)
+        return 0
+    key = (getpass.getpass("API key: ") if sys.stdin.isatty() else sys.stdin.readline()).strip()
+    if not key:
+        print("no key given on stdin", file=sys.stderr)
+        return 2
+    print(hash_api_key(key))
     return 0
 
 
@@ -160,10 +189,8 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"invalid sandbox options: {exc}", file=sys.stderr)
         return 2
     environ = {**os.environ, "SANDBOX_URL": f"http://{args.host}:{args.sandbox_port}"}
-    try:
-        settings = load_settings(None, environ)
-    except ConfigError as exc:
-        print("\n".join(exc.problems), file=sys.stderr)
+    settings = _load(None, environ)
+    if settings is None:
         return 1
     gateway_app = create_app(settings)
 

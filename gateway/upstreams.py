@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 from httpx_aiohttp import AiohttpTransport
 from prometheus_client import CollectorRegistry
@@ -10,8 +12,10 @@ from datasources import SourceConfig, SourceMetrics, SourceSet
 from gateway.settings import Settings
 
 
-def open_sources(settings: Settings, registry: CollectorRegistry) -> SourceSet:
-    """The configured sources with their HTTP clients; close with ``SourceSet.aclose``."""
+def open_sources(
+    settings: Settings, registry: CollectorRegistry, clock: Callable[[], float]
+) -> SourceSet:
+    """The configured sources with their HTTP clients and cache; close with ``SourceSet.aclose``."""
     transport_kind = settings.server.http_transport
 
     def http_client(config: SourceConfig) -> httpx.AsyncClient:
@@ -26,4 +30,11 @@ def open_sources(settings: Settings, registry: CollectorRegistry) -> SourceSet:
             transport = httpx.AsyncHTTPTransport(limits=limits)
         return httpx.AsyncClient(transport=transport, limits=limits, follow_redirects=False)
 
-    return SourceSet(settings.sources, http_client, SourceMetrics(registry))
+    return SourceSet(
+        settings.sources,
+        http_client,
+        SourceMetrics(registry),
+        settings.cache,
+        clock,
+        secrets=settings.secrets,
+    )

@@ -3,12 +3,14 @@
 from resolvers.context import RequestContext
 from resolvers.customers import CustomerPage, CustomerRecords, list_customers, load_customers
 from resolvers.demand import DemandTable
+from resolvers.warnings import ResponseWarnings
 
 __all__ = [
     "CustomerPage",
     "CustomerRecords",
     "DemandTable",
     "RequestContext",
+    "ResponseWarnings",
     "list_customers",
     "load_customers",
 ]

@@ -7,9 +7,11 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
+from auth import Identity
 from datasources import SourceSet
 from resolvers.demand import DemandTable, collect_demand
 from resolvers.loaders import SourceLoader
+from resolvers.warnings import ResponseWarnings
 
 
 class RequestContext:
@@ -21,13 +23,18 @@ class RequestContext:
         demand_table: DemandTable,
         request: Any = None,
         response: Any = None,
+        *,
+        identity: Identity,
     ) -> None:
         self.sources = sources
+        # Every authorization decision reads this; see auth.permissions.
+        self.identity = identity
         self.request = request
         self.response = response
         self._table = demand_table
         self._plan: dict[str, frozenset[str]] | None = None
         self._loaders: dict[str, SourceLoader] = {}
+        self.warnings = ResponseWarnings()
 
     def plan(self, info: GraphQLResolveInfo[Any]) -> dict[str, frozenset[str]]:
         """Sources to call for this operation, each with the fields wanted from it.
@@ -51,8 +58,22 @@ class RequestContext:
     def loader(self, source: str, fields: frozenset[str]) -> SourceLoader:
         loader = self._loaders.get(source)
         if loader is None:
-            loader = self._loaders[source] = SourceLoader(self.sources.clients[source], fields)
+            loader = self._loaders[source] = SourceLoader(
+                self.sources.source(source), fields, self.warnings, self.caller_token
+            )
         return loader
+
+    @property
+    def caller_token(self) -> str | None:
+        """The bearer token the GraphQL caller sent, for sources that forward it."""
+        headers = getattr(self.request, "headers", None)
+        value = headers.get("authorization") if headers is not None else None
+        if not isinstance(value, str):
+            return None
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return token.strip()
 
 
 def _coerced(variables: Any) -> Mapping[str, Any]:

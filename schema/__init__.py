@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
 import structlog
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.types import ExecutionContext
 
+from auth import LimitsSettings
 from datasources import GatewayError
 from schema.convert import DEMAND_TABLE
+from schema.extensions import ResponseWarningsExtension
+from schema.limits import QueryLimits
 from schema.query import Query
 
 __all__ = ["DEMAND_TABLE", "GatewaySchema", "build_schema"]
@@ -29,7 +40,8 @@ class GatewaySchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # Upstream failures are logged once per call where they happen, not once per field.
+        # Upstream failures are logged once per call where they happen, not once per field;
+        # refusals (FORBIDDEN, query limits) are answers, not faults.
         for error in errors:
             if _unexpected(error):
                 log.error(
@@ -39,13 +51,24 @@ class GatewaySchema(strawberry.Schema):
                 )
 
 
-def build_schema() -> strawberry.Schema:
-    """The schema with the extensions every deployment runs."""
-    return GatewaySchema(
-        query=Query,
-        extensions=[
-            lambda: ParserCache(maxsize=1024),
-            lambda: ValidationCache(maxsize=1024),
-            lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error"),
-        ],
-    )
+def build_schema(
+    limits: LimitsSettings | None = None,
+    *,
+    introspection: bool = True,
+    parser_cache_size: int = 1024,
+    validation_cache_size: int = 1024,
+) -> strawberry.Schema:
+    """The schema with the extensions every deployment runs; repeated documents are parsed
+    and validated once per cache size."""
+    query_limits = limits or LimitsSettings()
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        # First, so limits are checked before the cached parse and before validation.
+        lambda: QueryLimits(query_limits),
+        lambda: ParserCache(maxsize=parser_cache_size),
+        lambda: ValidationCache(maxsize=validation_cache_size),
+        lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error"),
+        ResponseWarningsExtension,
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    return GatewaySchema(query=Query, extensions=extensions)
