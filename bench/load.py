@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import resource
 import shutil
@@ -18,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -84,13 +85,14 @@ def run_load(
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         if driver == "wrk":
             script = Path(tmp) / "load.lua"
-            script.write_text(_wrk_script(path, bodies), encoding="utf-8")
+            script.write_text(_wrk_script(path, bodies, server.headers), encoding="utf-8")
             threads = max(1, min(concurrency, os.cpu_count() or 1))
             command = [
                 "wrk",
                 f"-t{threads}",
                 f"-c{concurrency}",
-                f"-d{seconds:g}s",
+                # wrk takes whole seconds only.
+                f"-d{math.ceil(seconds)}s",
                 "--timeout",
                 "60s",
                 "-s",
@@ -110,6 +112,7 @@ def run_load(
                 str(concurrency),
                 "-d",
                 str(seconds),
+                *(f"--header={name}:{value}" for name, value in server.headers.items()),
             ]
         # Only the driver is reaped during the run, so the children's usage delta is its own.
         driver_before = _children_cpu()
@@ -149,8 +152,10 @@ def _lua_string(value: bytes) -> str:
     return f"[{level}[{text}]{level}]"
 
 
-def _wrk_script(path: str, bodies: Sequence[bytes]) -> str:
+def _wrk_script(path: str, bodies: Sequence[bytes], headers: Mapping[str, str]) -> str:
     listed = ",\n".join(_lua_string(b) for b in bodies)
+    # Header names and values are ASCII, where a JSON string is also a Lua string.
+    extra = "".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}\n" for k, v in headers.items())
     return f"""
 local bodies = {{
 {listed}
@@ -159,7 +164,7 @@ local count = #bodies
 local index = 0
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-
+{extra}
 request = function()
   index = index % count + 1
   return wrk.format(nil, "{path}", nil, bodies[index])
@@ -178,10 +183,11 @@ end
 """
 
 
-async def _drive(url: str, bodies: list[bytes], concurrency: int, seconds: float) -> str:
+async def _drive(
+    url: str, bodies: list[bytes], headers: dict[str, str], concurrency: int, seconds: float
+) -> str:
     latencies: list[float] = []
     errors = 0
-    headers = {"content-type": "application/json"}
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
         started = time.perf_counter()
@@ -230,9 +236,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("bodies", type=Path, help="JSON list of request bodies (strings)")
     parser.add_argument("-c", "--concurrency", type=int, default=32)
     parser.add_argument("-d", "--duration", type=float, default=10.0, help="seconds")
+    parser.add_argument("--header", action="append", default=[], help="name:value, repeatable")
     args = parser.parse_args(argv)
     bodies = [b.encode() for b in orjson.loads(args.bodies.read_bytes())]
-    print(asyncio.run(_drive(args.url, bodies, args.concurrency, args.duration)))
+    headers = {"content-type": "application/json"}
+    for header in args.header:
+        name, _, value = header.partition(":")
+        headers[name] = value
+    print(asyncio.run(_drive(args.url, bodies, headers, args.concurrency, args.duration)))
 
 
 if __name__ == "__main__":

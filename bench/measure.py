@@ -39,7 +39,10 @@ def measure(
     seconds = max(seconds, MIN_REQUESTS_PER_CONNECTION * slowest)
     sandbox = stack.sandbox()
     upstream_before = sandbox.cpu_seconds()
-    result = run_load(server, bodies, concurrency=concurrency, seconds=seconds, driver=driver)
+    try:
+        result = run_load(server, bodies, concurrency=concurrency, seconds=seconds, driver=driver)
+    except RuntimeError as exc:
+        return {"error": " ".join(str(exc).split())[:300]}
     upstream_cpu = sandbox.cpu_seconds() - upstream_before
     figures = result.as_dict()
     figures["upstream_cpu_ms_per_request"] = (

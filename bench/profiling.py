@@ -32,10 +32,12 @@ _PACKAGES = (
 )
 
 
-def profile_gateway(settings: Settings, body: bytes, repeats: int) -> dict[str, Any]:
+def profile_gateway(
+    settings: Settings, body: bytes, headers: dict[str, str], repeats: int
+) -> dict[str, Any]:
     """cProfile ``repeats`` requests of ``body`` through the app in-process (after a warm-up)."""
     profiler = cProfile.Profile()
-    asyncio.run(_serve(settings, body, repeats, profiler))
+    asyncio.run(_serve(settings, body, headers, repeats, profiler))
     stats = pstats.Stats(profiler)
     raw: dict[tuple[str, int, str], tuple[int, int, float, float, Any]]
     raw = stats.stats  # type: ignore[attr-defined]
@@ -67,16 +69,22 @@ def profile_gateway(settings: Settings, body: bytes, repeats: int) -> dict[str, 
     }
 
 
-async def _serve(settings: Settings, body: bytes, repeats: int, profiler: cProfile.Profile) -> None:
+async def _serve(
+    settings: Settings,
+    body: bytes,
+    headers: dict[str, str],
+    repeats: int,
+    profiler: cProfile.Profile,
+) -> None:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
-            headers = {"content-type": "application/json"}
-            (await client.post("/graphql", content=body, headers=headers)).raise_for_status()
+            sent = {"content-type": "application/json", **headers}
+            (await client.post("/graphql", content=body, headers=sent)).raise_for_status()
             profiler.enable()
             for _ in range(repeats):
-                await client.post("/graphql", content=body, headers=headers)
+                await client.post("/graphql", content=body, headers=sent)
             profiler.disable()
 
 

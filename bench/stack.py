@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import secrets
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from types import TracebackType
@@ -12,7 +14,7 @@ import httpx
 import orjson
 
 from bench import hive
-from bench.servers import Server, start_gateway, start_module, start_sandbox
+from bench.servers import Server, gateway_config, start_gateway, start_module, start_sandbox
 from gateway.settings import DEFAULT_CONFIG, Settings, load_settings
 
 
@@ -29,6 +31,8 @@ class Stack:
         self._servers: dict[str, Server] = {}
         self._supergraph: Path | None = None
         self._http = httpx.Client(timeout=300)
+        # The benchmark's partner key for the gateways of this run (production mode).
+        self.api_key = "cgk_bench_" + secrets.token_urlsafe(24)
 
     def __enter__(self) -> Stack:
         return self
@@ -75,17 +79,25 @@ class Stack:
 
     # The servers under test.
 
-    def gateway(self, *, workers: int = 1, label: str = "", extra: str = "") -> Server:
-        """The gateway with ``workers`` processes; ``extra`` is added TOML, ``label`` names it."""
-        name = "gateway" + (f"-{workers}w" if workers > 1 else "") + (f"-{label}" if label else "")
+    def gateway(self, *, workers: int = 1, cache: bool = True) -> Server:
+        """The gateway in production mode with ``workers`` processes, its entity cache on or off."""
+        name = "gateway" + (f"-{workers}w" if workers > 1 else "") + ("" if cache else "-nocache")
         start = start_gateway(
-            self.log_dir, self.sandbox().url, workers=workers, name=name, extra=extra
+            self.log_dir, self.sandbox().url, self.api_key, workers=workers, cache=cache, name=name
         )
         return self._get(name, start)
 
-    def fresh_gateway(self, name: str, extra: str = "") -> AbstractContextManager[Server]:
+    def fresh_gateway(self, name: str) -> AbstractContextManager[Server]:
         """A gateway of its own that stops when its block ends (for memory measurements)."""
-        return start_gateway(self.log_dir, self.sandbox().url, name=name, extra=extra)
+        return start_gateway(self.log_dir, self.sandbox().url, self.api_key, name=name)
+
+    def production_settings(self, *, cache: bool) -> Settings:
+        """The settings a started gateway runs with, for serving it in this process."""
+        path = self.log_dir / "gateway-in-process.toml"
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256(self.api_key.encode()).hexdigest()
+        path.write_text(gateway_config(self.sandbox().url, 0, digest), encoding="utf-8")
+        return load_settings(path, {} if cache else {"CG_CACHE__ENABLED": "false"})
 
     def naive(self) -> Server:
         start = start_module(self.log_dir, "naive", "bench.naive", "--sandbox", self.sandbox().url)
@@ -114,9 +126,8 @@ class Stack:
 
     def post(self, server: Server, body: bytes) -> Any:
         """One GraphQL request; the decoded JSON answer."""
-        response = self._http.post(
-            server.url + "/graphql", content=body, headers={"content-type": "application/json"}
-        )
+        headers = {"content-type": "application/json", **server.headers}
+        response = self._http.post(server.url + "/graphql", content=body, headers=headers)
         with contextlib.suppress(ValueError):
             return orjson.loads(response.content)
         raise RuntimeError(f"{server.name} answered {response.status_code}: {response.text[:300]}")

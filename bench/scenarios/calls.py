@@ -32,7 +32,7 @@ def run(stack: Stack, plan: Plan) -> dict[str, Any]:
         minimum = minimum_calls(n, limits)
         row: dict[str, Any] = {"n": n, "minimum": minimum}
         row["gateway"] = _count(
-            stack, stack.gateway(), queries.customers_body(queries.FOUR_SOURCES, ids), n
+            stack, stack.gateway(cache=False), queries.customers_body(queries.FOUR_SOURCES, ids), n
         )
         row["naive"] = _count(
             stack, stack.naive(), queries.customers_body(queries.FOUR_SOURCES, ids), n
