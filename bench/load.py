@@ -189,7 +189,9 @@ async def _drive(
     latencies: list[float] = []
     errors = 0
     connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    # No Accept-Encoding, like wrk: the servers answer uncompressed.
+    skip = ("Accept-Encoding",)
+    async with aiohttp.ClientSession(connector=connector, skip_auto_headers=skip) as session:
         started = time.perf_counter()
         deadline = started + seconds
 
