@@ -1,5 +1,6 @@
 """Upstream sources: configuration, HTTP clients, codecs, mapping and the internal model."""
 
+from datasources.budget import RequestBudget
 from datasources.cache_config import CacheConfig
 from datasources.cached_source import CachedSource, Fetched
 from datasources.client import SourceClient
@@ -10,6 +11,7 @@ from datasources.errors import (
     CircuitOpen,
     Forbidden,
     GatewayError,
+    OutboundLimitReached,
     PayloadTooLarge,
     QueryLimitExceeded,
     RateLimited,
@@ -30,6 +32,7 @@ from datasources.models import (
     OrderLine,
 )
 from datasources.sources import SourceSet
+from datasources.timer import SystemTimer, Timer
 
 __all__ = [
     "AuthUnavailable",
@@ -45,13 +48,17 @@ __all__ = [
     "LoyaltyMembership",
     "Order",
     "OrderLine",
+    "OutboundLimitReached",
     "PayloadTooLarge",
     "QueryLimitExceeded",
     "RateLimited",
+    "RequestBudget",
     "SourceClient",
     "SourceConfig",
     "SourceMetrics",
     "SourceSet",
+    "SystemTimer",
+    "Timer",
     "Unauthenticated",
     "UpstreamDataInvalid",
     "UpstreamError",

@@ -9,15 +9,17 @@ within ``stale_if_error`` past the ttl, the entry is served anyway and reported 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from datasources.budget import RequestBudget
 from datasources.cache import EntityCache
 from datasources.cache_entry import Entry, FieldSet
 from datasources.client import Records, SourceClient
 from datasources.coalesce import Flight, Flights
-from datasources.errors import GatewayError
+from datasources.errors import GatewayError, UpstreamTimeout
 from datasources.metrics import SourceMetrics
 
 
@@ -60,14 +62,16 @@ class CachedSource:
         fields: frozenset[str] | None = None,
         *,
         caller_token: str | None = None,
+        budget: RequestBudget | None = None,
     ) -> Fetched:
         """Each customer's record (None or absent when unknown), or the error that prevented it.
 
         ``caller_token`` is the GraphQL caller's bearer token, for a source that forwards it.
+        ``budget`` bounds the upstream calls this request starts and its wait for shared ones.
         """
         ids = list(dict.fromkeys(customer_ids))
         if self._config.forward_caller_token:
-            return await self._fetch_for_caller(ids, fields, caller_token)
+            return await self._fetch_for_caller(ids, fields, caller_token, budget)
         wanted: FieldSet = None if self._whole_records else fields
         entries = await self._cache.lookup(self.name, ids, wanted)
         now = self._clock()
@@ -96,7 +100,7 @@ class CachedSource:
             self._metrics.stale_served.labels(self.name, "revalidate").inc(len(refresh))
             self._revalidate(refresh, wanted)
         if missing:
-            for cid, outcome in (await self._fetch(missing, wanted)).items():
+            for cid, outcome in (await self._fetch(missing, wanted, budget)).items():
                 if not isinstance(outcome, GatewayError):
                     out.records[cid] = outcome
                 elif cid in fallback:
@@ -109,11 +113,17 @@ class CachedSource:
         return out
 
     async def _fetch_for_caller(
-        self, ids: list[str], fields: frozenset[str] | None, caller_token: str | None
+        self,
+        ids: list[str],
+        fields: frozenset[str] | None,
+        caller_token: str | None,
+        budget: RequestBudget | None,
     ) -> Fetched:
         # What the upstream answers depends on who asks: never cached, never shared.
         try:
-            records = await self.client.fetch_many(ids, fields, caller_token=caller_token)
+            records = await self.client.fetch_many(
+                ids, fields, caller_token=caller_token, budget=budget
+            )
         except GatewayError as exc:
             return Fetched(errors=dict.fromkeys(ids, exc))
         return Fetched(records=records)
@@ -131,7 +141,9 @@ class CachedSource:
             if n:
                 lookups.labels(self.name, result).inc(n)
 
-    async def _fetch(self, ids: list[str], wanted: FieldSet) -> dict[str, Any]:
+    async def _fetch(
+        self, ids: list[str], wanted: FieldSet, budget: RequestBudget | None
+    ) -> dict[str, Any]:
         """Each customer's value or error, joining flights that already fetch it."""
         joined: dict[str, Flight] = {}
         new: list[str] = []
@@ -144,17 +156,15 @@ class CachedSource:
         if joined:
             self._metrics.coalesced.labels(self.name).inc(len(joined))
         if new:
-            flight = self._flights.start(new, wanted, self._fly)
+            flight = self._flights.start(new, wanted, functools.partial(self._fly, budget=budget))
             joined.update(dict.fromkeys(new, flight))
-        flights = list(dict.fromkeys(joined.values()))
-        outcomes = await asyncio.gather(
-            *(asyncio.shield(f.task) for f in flights if f.task is not None),
-            return_exceptions=True,
-        )
-        by_flight = dict(zip(flights, outcomes, strict=True))
+        tasks = {f.task for f in joined.values() if f.task is not None}
+        # A joined flight runs within the budget of the request that started it; this one
+        # waits only until its own deadline, and never cancels what others wait for.
+        done, _ = await asyncio.wait(tasks, timeout=budget.remaining() if budget else None)
         result: dict[str, Any] = {}
         for cid, flight in joined.items():
-            outcome = by_flight[flight]
+            outcome = self._landed(flight, done)
             if isinstance(outcome, GatewayError):
                 result[cid] = outcome
             elif isinstance(outcome, BaseException):
@@ -163,14 +173,26 @@ class CachedSource:
                 result[cid] = outcome.get(cid)
         return result
 
+    def _landed(self, flight: Flight, done: set[asyncio.Task[Any]]) -> Any:
+        """A flight's records, or the exception it ended with."""
+        task = flight.task
+        if task is None or task not in done:
+            return UpstreamTimeout(
+                "the request's deadline passed while the upstream call was in flight",
+                source=self.name,
+            )
+        if task.cancelled():
+            return asyncio.CancelledError()
+        return task.exception() or task.result()
+
     def _revalidate(self, ids: list[str], wanted: FieldSet) -> None:
         stale = [cid for cid in ids if self._flights.find(cid, wanted) is None]
         if stale:
             self._flights.start(stale, wanted, self._fly)
 
-    async def _fly(self, flight: Flight) -> Records:
+    async def _fly(self, flight: Flight, budget: RequestBudget | None = None) -> Records:
         started = self._clock()
-        records = await self.client.fetch_many(flight.ids, flight.fields)
+        records = await self.client.fetch_many(flight.ids, flight.fields, budget=budget)
         keep = {cid: records.get(cid) for cid in flight.ids if cid not in flight.invalidated}
         await self._cache.store(self.name, keep, flight.fields, started)
         return records

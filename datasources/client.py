@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import orjson
 import structlog
 
+from datasources.budget import RequestBudget
 from datasources.codecs import CodecError, accepts_media_type, decode, encode_xml_ids, media_types
 from datasources.config import SourceConfig
 from datasources.errors import (
+    BadRequest,
     GatewayError,
     UpstreamDataInvalid,
     UpstreamRateLimited,
@@ -26,11 +29,14 @@ from datasources.errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from datasources.guard import CallGuard
 from datasources.keys import KeyTemplate
 from datasources.mapping import RecordMapper, compile_path, root_attributes
 from datasources.metrics import SourceMetrics
 from datasources.models import ENTITY_IS_LIST, ENTITY_MODELS
+from datasources.timer import SystemTimer, Timer
 from datasources.upstream_auth import UpstreamAuth
+from datasources.writes import UpdateTemplate, idempotency_key
 
 log = structlog.get_logger("customer_graph.datasources")
 
@@ -52,6 +58,7 @@ class SourceClient:
         http: httpx.AsyncClient,
         metrics: SourceMetrics,
         auth: UpstreamAuth | None = None,
+        timer: Timer | None = None,
     ) -> None:
         self.name = name
         self._metrics = metrics
@@ -70,7 +77,9 @@ class SourceClient:
         self._media_types = media_types(config)
         exact = [t for t in self._media_types if "*" not in t]
         self._accept = {"accept": ", ".join(exact) or "*/*"}
-        self._slots = asyncio.Semaphore(config.max_concurrency)
+        self._timer = timer or SystemTimer()
+        self.guard = CallGuard(name, config, metrics, self._timer)
+        self._update = UpdateTemplate(name, config, config.update) if config.update else None
         self._timeout = httpx.Timeout(
             config.timeouts.total,
             connect=config.timeouts.connect,
@@ -83,11 +92,13 @@ class SourceClient:
         fields: frozenset[str] | None = None,
         *,
         caller_token: str | None = None,
+        budget: RequestBudget | None = None,
     ) -> Records:
         """Records for the given customers (unknown ones absent), in as few calls as allowed.
 
         ``caller_token`` is the GraphQL caller's bearer token; it is sent only to a source
-        configured with ``forward_caller_token``.
+        configured with ``forward_caller_token``. ``budget`` is the deadline and retries of
+        the client request the records are for.
         """
         by_key: dict[str, str] = {}
         for cid in dict.fromkeys(customer_ids):
@@ -99,7 +110,7 @@ class SourceClient:
         chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
         params = self._sparse_params(fields)
         results = await asyncio.gather(
-            *(self._fetch_chunk(chunk, params, fields, caller_token) for chunk in chunks)
+            *(self._fetch_chunk(chunk, params, fields, caller_token, budget) for chunk in chunks)
         )
         merged: Records = {}
         for records in results:
@@ -108,6 +119,11 @@ class SourceClient:
             for cid in by_key.values():
                 merged.setdefault(cid, ())
         return merged
+
+    @property
+    def circuit(self) -> str:
+        """The state of this source's circuit breaker: closed, open or half_open."""
+        return self.guard.breaker.state
 
     def attributes(self, fields: frozenset[str] | None) -> list[str] | None:
         """The upstream attributes to ask for, or None to ask for everything."""
@@ -128,6 +144,7 @@ class SourceClient:
         sparse: dict[str, str],
         fields: frozenset[str] | None,
         caller_token: str | None,
+        budget: RequestBudget | None,
     ) -> Records:
         batch = self.config.batch
         params: list[tuple[str, str]] = [*batch.params.items(), *sparse.items()]
@@ -145,7 +162,13 @@ class SourceClient:
             content = encode_xml_ids(ids.xml_root or "", ids.name, keys, ids.xml_namespace)
             headers["content-type"] = "application/xml"
         body = await self.request(
-            batch.method, batch.path, params, content, headers, caller_token=caller_token
+            batch.method,
+            batch.path,
+            params,
+            content,
+            headers,
+            caller_token=caller_token,
+            budget=budget,
         )
         return self._parse_batch(body, fields)
 
@@ -158,16 +181,79 @@ class SourceClient:
         headers: Mapping[str, str] | None = None,
         *,
         caller_token: str | None = None,
+        budget: RequestBudget | None = None,
     ) -> Any:
-        """One upstream call, decoded; every failure surfaces as a ``GatewayError``."""
+        """One idempotent upstream call, decoded; every failure surfaces as a ``GatewayError``.
+
+        Retried, limited and timed by the source's guard, within the request's ``budget``.
+        """
+        return await self._call(
+            method, path, params, content, headers, caller_token, budget, decoded=True
+        )
+
+    async def update(
+        self,
+        customer_id: str,
+        changes: Mapping[str, Any],
+        idempotency_seed: str,
+        *,
+        caller_token: str | None = None,
+        budget: RequestBudget | None = None,
+    ) -> None:
+        """Set model fields upstream; applied once however many attempts it takes.
+
+        The idempotency key sent is derived from ``idempotency_seed`` and the request itself,
+        so a retry (ours, or the client's with the same seed) carries the same key.
+        """
+        update = self.config.update
+        if self._update is None or update is None:
+            raise BadRequest(f"{self.name} accepts no changes", source=self.name)
+        key = self._keys.to_source(customer_id)
+        if key is None:
+            raise BadRequest(f"no customer {customer_id!r} at {self.name}", source=self.name)
+        write = self._update.build(key, changes)
+        headers = {"content-type": write.content_type}
+        if update.idempotency_header:
+            headers[update.idempotency_header] = idempotency_key(idempotency_seed, self.name, write)
+        # Without a key the upstream cannot tell a retry from a second write: send it once.
+        await self._call(
+            write.method,
+            write.path,
+            (),
+            write.content,
+            headers,
+            caller_token,
+            budget,
+            decoded=False,
+            retry=update.idempotency_header is not None,
+        )
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        params: Sequence[tuple[str, str]],
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        caller_token: str | None,
+        budget: RequestBudget | None,
+        *,
+        decoded: bool,
+        retry: bool = True,
+    ) -> Any:
+        """The decoded answer (None unless ``decoded``), through the source's guard."""
         url = self.config.base_url.rstrip("/") + path
         sent = {**self._accept, **(headers or {})}
         if caller_token and self.config.forward_caller_token:
             sent["authorization"] = f"Bearer {caller_token}"
-        async with self._slots, self._measure():
-            with self._map_errors():
-                body, content_type = await self._exchange(method, url, params, content, sent)
-            return self._decode(body, content_type)
+
+        async def attempt() -> Any:
+            async with self._measure():
+                with self._map_errors():
+                    body, content_type = await self._exchange(method, url, params, content, sent)
+                return self._decode(body, content_type) if decoded else None
+
+        return await self.guard.call(attempt, budget or RequestBudget(self._timer), retry=retry)
 
     async def _exchange(
         self,
@@ -253,14 +339,15 @@ class SourceClient:
         status = response.status_code
         if status < 400:
             return
+        retry_after = _retry_after(response.headers.get("retry-after"))
         if status == 429:
             raise UpstreamRateLimited(
-                "upstream rate limit reached",
-                source=self.name,
-                retry_after=_retry_after(response.headers.get("retry-after")),
+                "upstream rate limit reached", source=self.name, retry_after=retry_after
             )
         if status >= 500:
-            raise UpstreamUnavailable(f"upstream answered {status}", source=self.name)
+            raise UpstreamUnavailable(
+                f"upstream answered {status}", source=self.name, retry_after=retry_after
+            )
         raise UpstreamRejected(f"upstream refused the request with {status}", source=self.name)
 
     @contextlib.contextmanager
@@ -338,6 +425,7 @@ class SourceClient:
         fields: frozenset[str] | None,
         *,
         caller_token: str | None = None,
+        budget: RequestBudget | None = None,
     ) -> tuple[list[str], Records, str | None]:
         """One page of the primary source's listing: ids in order, their records, next cursor."""
         listing = self.config.listing
@@ -349,7 +437,9 @@ class SourceClient:
             params.append((listing.cursor_param, cursor))
         if updated_since is not None and listing.updated_since_param:
             params.append((listing.updated_since_param, updated_since.isoformat()))
-        body = await self.request("GET", listing.path, params, caller_token=caller_token)
+        body = await self.request(
+            "GET", listing.path, params, caller_token=caller_token, budget=budget
+        )
         raw = self._list_records(body) or []
         if not isinstance(raw, list):
             raise self._unusable(f"expected a list of records at {listing.records!r}")
@@ -359,9 +449,17 @@ class SourceClient:
 
 
 def _retry_after(value: str | None) -> float | None:
+    # Seconds, or an HTTP date (RFC 9110); anything else is ignored.
     if value is None:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -24,6 +24,7 @@ from pydantic import (
 
 from datasources.config_rules import source_problems, validate_with_rules
 from datasources.models import Entity
+from datasources.policies import Breaker, RateLimit, Retries
 
 Format = Literal["json", "xml", "csv"]
 
@@ -143,11 +144,11 @@ class SparseFields(_Strict):
 
 
 class Timeouts(_Strict):
-    """Per-source time limits in seconds."""
+    """Per-source time limits in seconds; ``total`` bounds one whole call, body included."""
 
     connect: float = Field(default=1.0, gt=0)
-    read: float = Field(default=5.0, gt=0)
-    total: float = Field(default=8.0, gt=0)
+    read: float = Field(default=5.0, gt=0, description="longest wait for the next bytes")
+    total: float = Field(default=8.0, gt=0, description="one attempt, from sending to last byte")
 
 
 class CsvOptions(_Strict):
@@ -219,6 +220,29 @@ class OAuth2ClientCredentials(_Strict):
     )
 
 
+class UpdateRequest(_Strict):
+    """How to change one customer's record upstream (or one item, for list entities).
+
+    Each field is written to the attribute its read ``path`` names, so only fields with
+    plain dotted paths can be written; the config fails to load otherwise.
+    """
+
+    method: Literal["PUT", "PATCH", "POST"] = "PATCH"
+    path: str = Field(
+        pattern=r"^/",
+        description="appended to base_url; {key} is the source key, other placeholders "
+        "name model fields that identify the item (e.g. {channel})",
+    )
+    body: Literal["json", "form"] = "json"
+    fields: tuple[str, ...] = Field(min_length=1, description="the model fields clients may set")
+    idempotency_header: str | None = Field(
+        default="Idempotency-Key",
+        pattern=_HEADER_NAME,
+        description="header carrying the write's idempotency key; unset if the upstream has "
+        "none, and then writes are never retried",
+    )
+
+
 SourceAuth = Annotated[
     NoAuth | HeaderAuth | BearerAuth | OAuth2ClientCredentials, Field(discriminator="kind")
 ]
@@ -253,6 +277,9 @@ class SourceConfig(_Strict):
         description="seconds past ttl a record is served, with a warning, when the upstream fails",
     )
     timeouts: Timeouts = Field(default_factory=Timeouts)
+    retries: Retries = Field(default_factory=Retries)
+    breaker: Breaker = Field(default_factory=Breaker)
+    rate_limit: RateLimit | None = None
     max_concurrency: int = Field(default=10, ge=1, le=1000)
     max_response_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     csv: CsvOptions = Field(default_factory=CsvOptions)
@@ -265,6 +292,7 @@ class SourceConfig(_Strict):
         default=None,
         description="media types accepted in responses; None: the format's usual ones; '*/*': any",
     )
+    update: UpdateRequest | None = None
 
     @field_validator("content_types")
     @classmethod

@@ -7,9 +7,13 @@ a file. Each problem is a pydantic error detail located at the key to fix.
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
+import jmespath
+from jmespath.exceptions import JMESPathError
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
@@ -22,6 +26,9 @@ _RULE: Final = "config_rule"
 _BOOL: Final = TypeAdapter(bool)
 # Auth kinds that set the Authorization header themselves.
 _AUTHORIZATION_KINDS: Final = frozenset({"bearer", "oauth2"})
+
+# Record paths that name an attribute (``a`` or ``a.b``) rather than compute a value.
+PLAIN_PATH: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 def problem(loc: Loc, message: str, found: Any = None) -> InitErrorDetails:
@@ -64,6 +71,7 @@ def source_problems(data: Any) -> list[InitErrorDetails]:
     if isinstance(entity, str) and entity in ENTITY_MODELS and isinstance(fields, Mapping):
         known = model_fields(ENTITY_MODELS[entity])
         problems += _field_problems(fields, known, ("fields",), f"entity {entity!r}")
+        problems += _update_problems(data.get("update"), fields, known)
     primary = _truthy(data.get("primary", False))
     if primary and entity != "customer":
         problems.append(
@@ -165,6 +173,72 @@ def _field_problems(
                 problem((*at, "fields"), f"'fields' is only allowed on list fields, not {name!r}")
             )
     return problems
+
+
+def _update_problems(
+    update: Any, specs: Mapping[Any, Any], known: Mapping[str, ModelField]
+) -> list[InitErrorDetails]:
+    """A write must name, for each field, the one attribute its read path names."""
+    if not isinstance(update, Mapping):
+        return []
+    names = update.get("fields")
+    names = list(names) if isinstance(names, list | tuple) else []
+    path = update.get("path")
+    problems: list[InitErrorDetails] = []
+    in_path: list[str] = []
+    if isinstance(path, str):
+        try:
+            in_path = [p[1] for p in string.Formatter().parse(path) if p[1] is not None]
+        except ValueError as exc:
+            return [problem(("update", "path"), f"expected a path template; {exc}", path)]
+        if "key" not in in_path:
+            problems.append(
+                problem(("update", "path"), "expected a '{key}' placeholder for the customer", path)
+            )
+        for name in in_path:
+            if name != "key" and name not in names:
+                problems.append(
+                    problem(
+                        ("update", "path"),
+                        f"placeholder {{{name}}} is not one of update.fields; expected 'key' "
+                        "or a field that identifies the item",
+                        path,
+                    )
+                )
+    form = update.get("body") == "form"
+    # A misspelt field name is reported in ``fields``; repeating it here would be noise.
+    misspelt = any(name not in known for name in specs)
+    for i, name in enumerate(names):
+        at = ("update", "fields", i)
+        spec = specs.get(name)
+        target = known.get(name)
+        if not isinstance(spec, Mapping) or target is None:
+            if not misspelt:
+                problems.append(problem(at, f"{name!r} is not a mapped field of this source", name))
+            continue
+        read = spec.get("path")
+        if isinstance(read, str) and _compiles(read) and not PLAIN_PATH.fullmatch(read):
+            problems.append(
+                problem(at, f"{name}: path {read!r} names no single attribute to write", name)
+            )
+        elif isinstance(read, str) and form and "." in read and name not in in_path:
+            problems.append(problem(at, f"{name}: a form body has no nesting for {read!r}", name))
+        if target.kind == "list":
+            problems.append(problem(at, f"{name}: list fields cannot be written", name))
+        if spec.get("major_to_minor") is not None:
+            problems.append(
+                problem(at, f"{name}: amounts converted to minor units cannot be written", name)
+            )
+    return problems
+
+
+def _compiles(path: str) -> bool:
+    # An invalid expression is reported at the field itself.
+    try:
+        jmespath.compile(path)
+    except JMESPathError:
+        return False
+    return True
 
 
 def _batch_problems(batch: Any) -> list[InitErrorDetails]:

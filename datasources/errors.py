@@ -44,6 +44,18 @@ class UpstreamError(GatewayError):
 
     code = "UPSTREAM_UNAVAILABLE"
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        customer_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, source=source, customer_id=customer_id)
+        # Seconds the upstream asked us to wait before trying again (its Retry-After).
+        self.retry_after = retry_after
+
 
 class UpstreamUnavailable(UpstreamError):
     """The upstream refused the connection, dropped it, or answered with a server error."""
@@ -62,11 +74,9 @@ class UpstreamRateLimited(UpstreamError):
 
     code = "UPSTREAM_RATE_LIMITED"
 
-    def __init__(
-        self, message: str, *, source: str | None = None, retry_after: float | None = None
-    ) -> None:
-        super().__init__(message, source=source)
-        self.retry_after = retry_after
+
+class OutboundLimitReached(UpstreamRateLimited):
+    """Our own limits for the source left the call no turn before the request's deadline."""
 
 
 class UpstreamRejected(UpstreamError):

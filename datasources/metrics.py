@@ -78,3 +78,22 @@ class SourceMetrics:
             ["origin"],
             registry=registry,
         )
+        self.retries = Counter(
+            "customer_graph_upstream_retries_total",
+            "Upstream calls retried, by source and the error code that caused the retry.",
+            ["source", "reason"],
+            registry=registry,
+        )
+        self.rejected = Counter(
+            "customer_graph_upstream_rejected_total",
+            "Upstream calls never sent: CIRCUIT_OPEN, or UPSTREAM_RATE_LIMITED when the "
+            "source's outbound limits left no turn before the request's deadline.",
+            ["source", "reason"],
+            registry=registry,
+        )
+        self.circuit = Gauge(
+            "customer_graph_upstream_circuit_state",
+            "1 for the current state of each source's circuit breaker, 0 for the others.",
+            ["source", "state"],
+            registry=registry,
+        )

@@ -14,6 +14,7 @@ from datasources.cached_source import CachedSource
 from datasources.client import SourceClient
 from datasources.config import SourceConfig
 from datasources.metrics import SourceMetrics
+from datasources.timer import SystemTimer, Timer
 from datasources.upstream_auth import Clock, upstream_auth
 
 HttpFactory = Callable[[SourceConfig], httpx.AsyncClient]
@@ -24,6 +25,7 @@ class SourceSet:
 
     ``secrets`` maps the environment variable names that the sources' auth tables mention to
     their values. ``clock`` (seconds) ages cached records and upstream access tokens.
+    ``timer`` (monotonic) drives request deadlines, breakers, quotas and retry waits.
     """
 
     def __init__(
@@ -34,11 +36,14 @@ class SourceSet:
         cache: CacheConfig | None = None,
         clock: Clock = time.time,
         secrets: Mapping[str, str] | None = None,
+        timer: Timer | None = None,
     ) -> None:
         cache = cache or CacheConfig()
         self.configs = dict(configs)
         self.metrics = metrics
         self._http = {name: http_factory(cfg) for name, cfg in configs.items()}
+        # One timer for every source: tests move time for breakers, queues and deadlines alike.
+        timer = timer or SystemTimer()
         self.clients = {
             name: SourceClient(
                 name,
@@ -46,6 +51,7 @@ class SourceSet:
                 self._http[name],
                 metrics,
                 upstream_auth(name, cfg, secrets or {}, self._http[name], clock),
+                timer,
             )
             for name, cfg in configs.items()
         }
@@ -107,6 +113,15 @@ class SourceSet:
                     f for f in fields if f in self.configs[name].fields
                 )
         return {name: frozenset(fields) for name, fields in wanted.items()}
+
+    def circuits(self) -> dict[str, str]:
+        """Each source's circuit breaker state, for readiness details."""
+        return {name: client.circuit for name, client in self.clients.items()}
+
+    @property
+    def closed(self) -> bool:
+        """True once every upstream HTTP client is closed."""
+        return all(http.is_closed for http in self._http.values())
 
     async def aclose(self) -> None:
         await asyncio.gather(*(source.aclose() for source in self._cached.values()))

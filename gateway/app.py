@@ -29,7 +29,7 @@ from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
 from auth import Authenticator, Identity, IdentityRateLimiter, JwksCache, TokenVerifier
-from datasources import GatewayError, SourceSet
+from datasources import GatewayError, RequestBudget, SourceSet, SystemTimer, Timer
 from gateway.apq import (
     MemoryQueryStore,
     PersistedQueries,
@@ -61,6 +61,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         app_state: Any,
         settings: Settings,
         persisted: PersistedQueries | None,
+        timer: Timer,
     ) -> None:
         super().__init__(
             build_schema(
@@ -76,6 +77,8 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         self._get_cache_control = settings.apq.get_cache_control
         # Answers differ by caller: a cache may only reuse one for the same credentials.
         self._vary = f"authorization, {settings.auth.api_key_header}"
+        self._server = settings.server
+        self._timer = timer
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -83,8 +86,18 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         # AuthGuard sets the identity of every request that runs an operation. The GraphiQL
         # page runs none; should anything else get here, a caller with no scopes reads nothing.
         identity: Identity = getattr(request.state, "identity", _NO_ONE)
+        # The deadline starts now and covers every upstream call the operation makes.
+        budget = RequestBudget(
+            self._timer, self._server.request_deadline, self._server.retry_budget
+        )
         return RequestContext(
-            self._state.sources, DEMAND_TABLE, request, response, identity=identity
+            self._state.sources,
+            DEMAND_TABLE,
+            request,
+            response,
+            identity=identity,
+            budget=budget,
+            idempotency_key=request.headers.get("idempotency-key"),
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -138,12 +151,19 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         await response(scope, receive, send)
 
 
-def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) -> Starlette:
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.time,
+    timer: Timer | None = None,
+) -> Starlette:
     """The gateway for ``settings``; upstream clients open and close with the lifespan.
 
     ``clock`` (seconds since the epoch) decides cache freshness, token validity and the age
-    of the identity provider's keys; tests move it.
+    of the identity provider's keys; ``timer`` (monotonic) drives request deadlines,
+    breakers, outbound quotas and retry waits. Tests move both.
     """
+    timer = timer or SystemTimer()
     apq_redis: redis.Redis | None = None
     if settings.apq.enabled and settings.apq.store == "redis" and settings.cache.redis_url:
         apq_redis = redis.Redis.from_url(
@@ -157,7 +177,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        sources: SourceSet = open_sources(settings, registry, clock)
+        sources: SourceSet = open_sources(settings, registry, clock, timer)
         await sources.start()
         auth_http = httpx.AsyncClient(
             timeout=settings.auth.jwt.jwks_timeout_seconds if settings.auth.jwt else 5,
@@ -208,7 +228,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
         middleware=[*middleware, *compression_middleware(settings.compression)],
     )
     graphql = AuthGuard(
-        GraphQLEndpoint(app.state, settings, persisted),
+        GraphQLEndpoint(app.state, settings, persisted, timer),
         app.state,
         realm=settings.auth.realm,
         api_key_header=settings.auth.api_key_header,
@@ -268,8 +288,15 @@ async def _healthz(request: Request) -> Response:
 
 
 async def _readyz(request: Request) -> Response:
-    ready = getattr(request.app.state, "ready", False)
-    return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
+    # An open circuit is reported, not failed on: every replica shares the upstream, so
+    # taking this one out of rotation would not help, and partial answers still flow.
+    state = request.app.state
+    ready = getattr(state, "ready", False)
+    sources: SourceSet | None = getattr(state, "sources", None)
+    body: dict[str, Any] = {"ready": ready}
+    if sources is not None:
+        body["sources"] = {name: {"circuit": c} for name, c in sources.circuits().items()}
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:

@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from auth import generate_api_key, hash_api_key
 from gateway.app import create_app
 from gateway.logs import configure_logging
+from gateway.serve import GatewayServer
 from gateway.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
 
 _WORKER_CONFIG_ENV = "CUSTOMER_GRAPH_WORKER_CONFIG"
@@ -142,6 +143,8 @@ def _serve(args: argparse.Namespace) -> int:
     settings = settings.model_copy(update={"server": server})
     if args.workers > 1:
         # Worker processes import the app by name, so each loads the same file (and CG_* env).
+        # uvicorn's supervisor runs them: in-flight requests get shutdown_grace, but readiness
+        # does not turn false ahead of the stop as GatewayServer does for a single process.
         os.environ[_WORKER_CONFIG_ENV] = str(args.config or DEFAULT_CONFIG)
         os.environ[_WORKER_LOG_FORMAT_ENV] = args.log_format
         uvicorn.run(
@@ -150,17 +153,12 @@ def _serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             host=server.host,
             port=server.port,
+            timeout_graceful_shutdown=server.shutdown_grace,
             log_config=None,
             access_log=False,
         )
         return 0
-    uvicorn.run(
-        create_app(settings),
-        host=server.host,
-        port=server.port,
-        log_config=None,
-        access_log=False,
-    )
+    GatewayServer(create_app(settings), server).run()
     return 0
 
 

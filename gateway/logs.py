@@ -26,3 +26,5 @@ def configure_logging(fmt: Literal["json", "console"] = "json", level: int = log
         cache_logger_on_first_use=True,
     )
     logging.basicConfig(level=level, format="%(message)s")
+    # httpx logs every upstream request at INFO; our metrics and error logs already cover them.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -72,6 +72,22 @@ class ServerSettings(BaseModel):
     validation_cache_size: int = Field(
         default=1024, ge=1, description="validation results kept, by document"
     )
+    request_deadline: float = Field(
+        default=10.0,
+        gt=0,
+        description="seconds a GraphQL request may spend upstream, queueing and retries included",
+    )
+    retry_budget: int = Field(
+        default=4, ge=0, description="upstream retries one GraphQL request may make in all"
+    )
+    shutdown_delay: float = Field(
+        default=3.0,
+        ge=0,
+        description="seconds between readiness turning false and the listener closing",
+    )
+    shutdown_grace: int = Field(
+        default=20, ge=0, description="seconds in-flight requests get to finish at shutdown"
+    )
 
     @property
     def graphiql_enabled(self) -> bool:

@@ -8,12 +8,12 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 from prometheus_client import CollectorRegistry
 
-from datasources import SourceConfig, SourceMetrics, SourceSet
+from datasources import SourceConfig, SourceMetrics, SourceSet, Timer
 from gateway.settings import Settings
 
 
 def open_sources(
-    settings: Settings, registry: CollectorRegistry, clock: Callable[[], float]
+    settings: Settings, registry: CollectorRegistry, clock: Callable[[], float], timer: Timer
 ) -> SourceSet:
     """The configured sources with their HTTP clients and cache; close with ``SourceSet.aclose``."""
     transport_kind = settings.server.http_transport
@@ -37,4 +37,5 @@ def open_sources(
         settings.cache,
         clock,
         secrets=settings.secrets,
+        timer=timer,
     )

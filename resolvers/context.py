@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from graphql import GraphQLResolveInfo
 
 from auth import Identity
-from datasources import SourceSet
+from datasources import RequestBudget, SourceSet, SystemTimer
 from resolvers.demand import DemandTable, collect_demand
 from resolvers.loaders import SourceLoader
 from resolvers.warnings import ResponseWarnings
@@ -25,12 +26,19 @@ class RequestContext:
         response: Any = None,
         *,
         identity: Identity,
+        budget: RequestBudget | None = None,
+        idempotency_key: str | None = None,
     ) -> None:
         self.sources = sources
         # Every authorization decision reads this; see auth.permissions.
         self.identity = identity
         self.request = request
         self.response = response
+        self.budget = budget or RequestBudget(SystemTimer())
+        # The client's key for this request's writes (the Idempotency-Key header), if any.
+        self.idempotency_key = idempotency_key
+        # Seeds the keys of writes the client gave no key for: our own retries reuse them.
+        self.request_id = uuid.uuid4().hex
         self._table = demand_table
         self._plan: dict[str, frozenset[str]] | None = None
         self._loaders: dict[str, SourceLoader] = {}
@@ -59,9 +67,18 @@ class RequestContext:
         loader = self._loaders.get(source)
         if loader is None:
             loader = self._loaders[source] = SourceLoader(
-                self.sources.source(source), fields, self.warnings, self.caller_token
+                self.sources.source(source),
+                fields,
+                self.warnings,
+                self.caller_token,
+                self.budget,
             )
         return loader
+
+    def forget(self, customer_id: str) -> None:
+        """Drop what this request loaded for a customer, so it is read again after a write."""
+        for loader in self._loaders.values():
+            loader.clear(customer_id)
 
     @property
     def caller_token(self) -> str | None:

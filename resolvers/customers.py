@@ -74,7 +74,7 @@ async def list_customers(
         raise BadRequest(f"first must be between 1 and {listing.max_limit}, got {first}")
     fields = ctx.plan(info)[primary]
     ids, records, next_cursor = await client.list_page(
-        first, after, updated_since, fields, caller_token=ctx.caller_token
+        first, after, updated_since, fields, caller_token=ctx.caller_token, budget=ctx.budget
     )
     loader = ctx.loader(primary, fields)
     for cid, record in records.items():

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiodataloader import DataLoader
 
-from datasources import CachedSource
+from datasources import CachedSource, RequestBudget
 from resolvers.warnings import ResponseWarnings
 
 
@@ -19,6 +19,7 @@ class SourceLoader(DataLoader[str, Any]):
         fields: frozenset[str],
         warnings: ResponseWarnings,
         caller_token: str | None = None,
+        budget: RequestBudget | None = None,
     ) -> None:
         # The source chunks to the upstream's batch size itself and runs chunks concurrently.
         super().__init__(max_batch_size=None)
@@ -26,9 +27,12 @@ class SourceLoader(DataLoader[str, Any]):
         self._fields = fields
         self._warnings = warnings
         self._caller_token = caller_token
+        self._budget = budget
 
     async def batch_load_fn(self, keys: list[str]) -> list[Any]:
-        fetched = await self._source.fetch_many(keys, self._fields, caller_token=self._caller_token)
+        fetched = await self._source.fetch_many(
+            keys, self._fields, caller_token=self._caller_token, budget=self._budget
+        )
         if fetched.stale:
             self._warnings.stale_data(self._source.name, fetched.stale)
         return [fetched.errors.get(key) or fetched.records.get(key) for key in keys]

@@ -21,6 +21,7 @@ from datasources import GatewayError
 from schema.convert import DEMAND_TABLE
 from schema.extensions import ResponseWarningsExtension
 from schema.limits import QueryLimits
+from schema.mutation import Mutation
 from schema.query import Query
 
 __all__ = ["DEMAND_TABLE", "GatewaySchema", "build_schema"]
@@ -71,4 +72,4 @@ def build_schema(
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return GatewaySchema(query=Query, extensions=extensions)
+    return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -48,6 +49,31 @@ class Sandbox:
         self.http.put("/_faults", json=faults).raise_for_status()
 
 
+class FakeTimer:
+    """A timer the test moves; sleeping moves it at once and records how long was asked.
+
+    ``on_sleep`` runs at each sleep, so a test can act between an attempt and its retry.
+    """
+
+    def __init__(self) -> None:
+        self.time = 1000.0
+        self.sleeps: list[float] = []
+        self.on_sleep: Callable[[float], None] | None = None
+
+    def now(self) -> float:
+        return self.time
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.time += seconds
+        if self.on_sleep is not None:
+            self.on_sleep(seconds)
+        await asyncio.sleep(0)
+
+    def advance(self, seconds: float) -> None:
+        self.time += seconds
+
+
 class Gateway:
     """A running gateway and a GraphQL client for it."""
 
@@ -82,6 +108,15 @@ def sandbox_settings(sandbox_url: str, **env: str) -> Settings:
     return load_settings(DEFAULT_CONFIG, {"SANDBOX_URL": sandbox_url, **env})
 
 
+def uncached_settings(sandbox_url: str, **env: str) -> Settings:
+    """``sandbox_settings`` without the entity cache: every query reaches the upstreams."""
+    return sandbox_settings(sandbox_url, CG_CACHE__ENABLED="false", **env)
+
+
+# The type of the ``start_gateway`` fixture.
+StartGateway = Callable[..., AbstractContextManager[str]]
+
+
 class ManualClock:
     """A clock tests move by hand: seconds since the epoch, starting at a fixed time."""
 
@@ -111,9 +146,9 @@ def replica(settings: Settings, clock: ManualClock) -> Iterator[Gateway]:
 
 
 @pytest.fixture
-def start_gateway() -> Callable[..., AbstractContextManager[str]]:
+def start_gateway() -> StartGateway:
     """Start a gateway for given settings: ``with start_gateway(settings) as url: ...``;
-    keyword arguments go to ``create_app`` (e.g. ``clock=``)."""
+    keyword arguments go to ``create_app`` (e.g. ``clock=``, ``timer=``)."""
 
     def start(settings: Settings, **app_options: Any) -> AbstractContextManager[str]:
         return run_in_thread(create_app(settings, **app_options))

@@ -346,9 +346,10 @@ def test_bad_override_names_the_variable_that_set_it(
     assert check_config(tmp_path, SHIPPED, capsys) == [
         "sources.crm.ttl: expected a number (found 'soon') [set by CG_SOURCES__CRM__TTL]",
         "sources.crm.ttll: unknown key (did you mean 'ttl'?); expected one of auth, base_url, "
-        "batch, content_types, csv, entity, fields, format, forward_caller_token, "
-        "key_template, listing, max_concurrency, max_response_bytes, primary, sparse_fields, "
-        "stale_if_error, stale_while_revalidate, timeouts, ttl, xml [set by CG_SOURCES__CRM__TTLL]",
+        "batch, breaker, content_types, csv, entity, fields, format, forward_caller_token, "
+        "key_template, listing, max_concurrency, max_response_bytes, primary, rate_limit, "
+        "retries, sparse_fields, stale_if_error, stale_while_revalidate, timeouts, ttl, update, "
+        "xml [set by CG_SOURCES__CRM__TTLL]",
     ]
 
 
