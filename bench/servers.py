@@ -179,7 +179,10 @@ def gateway_config(sandbox_url: str, port: int, api_key_sha256: str) -> str:
     body = shipped.replace("${SANDBOX_URL:-http://127.0.0.1:8100}", sandbox_url)
     start = body.index("[server]\n")
     end = body.index("\n[", start + 1) + 1
-    server = f'[server]\nhost = "127.0.0.1"\nport = {port}\nmode = "production"\n'
+    # No load balancer to drain at the end of a run: stop without the readiness delay.
+    server = (
+        f'[server]\nhost = "127.0.0.1"\nport = {port}\nmode = "production"\nshutdown_delay = 0\n'
+    )
     key = (
         "[auth.api_keys.bench]\n"
         f'sha256 = "{api_key_sha256}"\n'
