@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, default=None, help="config file (TOML)")
     serve.add_argument("--host", default=None, help="overrides server.host")
     serve.add_argument("--port", type=int, default=None, help="overrides server.port")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes")
     serve.add_argument(
         "--log-format", choices=["json", "console"], default=None, help="overrides logging.format"
     )
@@ -148,7 +149,8 @@ def _serve(args: argparse.Namespace) -> int:
         # uvicorn's supervisor runs them: in-flight requests get shutdown_grace, but readiness
         # does not turn false ahead of the stop as GatewayServer does for a single process.
         os.environ[_WORKER_CONFIG_ENV] = str(args.config or DEFAULT_CONFIG)
-        os.environ[_WORKER_LOG_FORMAT_ENV] = args.log_format
+        if args.log_format:
+            os.environ[_WORKER_LOG_FORMAT_ENV] = args.log_format
         uvicorn.run(
             f"{__name__}:worker_app",
             factory=True,
@@ -166,9 +168,15 @@ def _serve(args: argparse.Namespace) -> int:
 
 def worker_app() -> Starlette:
     """The app of one ``serve --workers N`` process, from the config its parent validated."""
-    log_format = os.environ.get(_WORKER_LOG_FORMAT_ENV, "json")
-    configure_logging("console" if log_format == "console" else "json")
-    return create_app(load_settings(Path(os.environ[_WORKER_CONFIG_ENV])))
+    settings = load_settings(Path(os.environ[_WORKER_CONFIG_ENV]))
+    fmt = settings.logging.format
+    match os.environ.get(_WORKER_LOG_FORMAT_ENV):
+        case "console":
+            fmt = "console"
+        case "json":
+            fmt = "json"
+    configure_logging(fmt, settings.logging.level)
+    return create_app(settings)
 
 
 def _sandbox(args: argparse.Namespace) -> int:

@@ -37,7 +37,12 @@ def test_worker_app_serves_the_config_named_by_the_parent(
     config = tmp_path / "gateway.toml"
     config.write_text(CONFIG.format(url=sandbox.url), encoding="utf-8")
     monkeypatch.setenv("CUSTOMER_GRAPH_WORKER_CONFIG", str(config))
+    # Logging is configured once per process: the test process keeps its own.
+    logging_configured: list[tuple[str, str]] = []
+    monkeypatch.setattr(cli, "configure_logging", lambda *args: logging_configured.append(args))
     with run_in_thread(cli.worker_app()) as url:
         response = httpx.post(url + "/graphql", json={"query": '{ customer(id: "3") { email } }'})
     assert response.json() == {"data": {"customer": {"email": sandbox.data.customer("3").email}}}
     assert sandbox.calls()["crm"] == 1
+    # The config's [logging] section applies, as it does for a single process.
+    assert logging_configured == [("json", "info")]

@@ -46,14 +46,21 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "operations.md"
 
 @contextmanager
 def captured_logs() -> Iterator[list[MutableMapping[str, Any]]]:
-    """Every structlog event, with the context variables bound where it was logged."""
+    """Every structlog event, with the context variables bound where it was logged.
+
+    Like ``structlog.testing.capture_logs``, the processor list is changed in place, so
+    loggers that cached the configuration capture too.
+    """
     capture = structlog.testing.LogCapture()
-    previous = structlog.get_config()
-    structlog.configure(processors=[structlog.contextvars.merge_contextvars, capture])
+    processors = structlog.get_config()["processors"]
+    previous = processors.copy()
+    processors[:] = [structlog.contextvars.merge_contextvars, capture]
+    structlog.configure(processors=processors)
     try:
         yield capture.entries
     finally:
-        structlog.configure(**previous)
+        processors[:] = previous
+        structlog.configure(processors=processors)
 
 
 def access_lines(entries: list[MutableMapping[str, Any]]) -> list[MutableMapping[str, Any]]:
