@@ -1,10 +1,12 @@
-"""The Starlette application: /graphql (with GraphiQL), /healthz and /readyz."""
+"""The Starlette application: /graphql (with GraphiQL and subscriptions over WebSocket),
+/webhooks/{source}, /healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -20,16 +22,17 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from auth import Authenticator, Identity, IdentityRateLimiter, JwksCache, TokenVerifier
-from datasources import GatewayError, RequestBudget, SourceSet, SystemTimer, Timer
+from datasources import ChangeFeed, GatewayError, RequestBudget, SourceSet, SystemTimer, Timer
 from gateway.apq import (
     MemoryQueryStore,
     PersistedQueries,
@@ -44,7 +47,9 @@ from gateway.guard import AuthGuard
 from gateway.headers import SecurityHeaders, graphiql_headers
 from gateway.responses import error_response
 from gateway.settings import ConfigError, Settings
+from gateway.subscriptions import ConnectionContext, SubscriptionSocket, accept_connection
 from gateway.upstreams import open_sources
+from gateway.webhooks import WebhookEndpoint
 from resolvers import RequestContext
 from schema import DEMAND_TABLE, build_schema
 
@@ -55,6 +60,8 @@ _NO_ONE = Identity.anonymous("", ())
 
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
     """Strawberry's ASGI view with our context, persisted queries and a faster JSON encoder."""
+
+    graphql_transport_ws_handler_class = SubscriptionSocket
 
     def __init__(
         self,
@@ -71,6 +78,10 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
                 validation_cache_size=settings.server.validation_cache_size,
             ),
             graphql_ide="graphiql" if settings.server.graphiql_enabled else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=settings.subscriptions.init_timeout),
+            max_subscriptions_per_connection=settings.subscriptions.max_per_connection,
+            allowed_origins=settings.http.cors_origins,
         )
         self._state = app_state
         self._persisted = persisted
@@ -79,6 +90,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         self._vary = f"authorization, {settings.auth.api_key_header}"
         self._server = settings.server
         self._timer = timer
+        self._api_key_header = settings.auth.api_key_header
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -90,7 +102,9 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         budget = RequestBudget(
             self._timer, self._server.request_deadline, self._server.retry_budget
         )
-        return RequestContext(
+        # A WebSocket's caller is known only once its connection_init arrives.
+        context_class = ConnectionContext if isinstance(request, WebSocket) else RequestContext
+        return context_class(
             self._state.sources,
             DEMAND_TABLE,
             request,
@@ -98,6 +112,14 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             identity=identity,
             budget=budget,
             idempotency_key=request.headers.get("idempotency-key"),
+            changes=self._state.changes,
+        )
+
+    async def on_ws_connect(self, context: RequestContext) -> None:
+        assert isinstance(context, ConnectionContext)
+        state = self._state
+        await accept_connection(
+            context, state.authenticator, state.rate_limiter, self._api_key_header
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -179,11 +201,20 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sources: SourceSet = open_sources(settings, registry, clock, timer)
         await sources.start()
+        changes = ChangeFeed(
+            settings.cache,
+            sources.metrics,
+            clock,
+            queue_size=settings.subscriptions.queue_size,
+            forget_locally=sources.forget_locally,
+        )
+        await changes.start()
         auth_http = httpx.AsyncClient(
             timeout=settings.auth.jwt.jwks_timeout_seconds if settings.auth.jwt else 5,
             follow_redirects=False,
         )
         app.state.sources = sources
+        app.state.changes = changes
         app.state.authenticator = _authenticator(settings, auth_http, clock)
         app.state.rate_limiter = IdentityRateLimiter.open(settings.limits.rate)
         app.state.ready = True
@@ -197,6 +228,7 @@ def create_app(
             yield
         finally:
             app.state.ready = False
+            await changes.aclose()
             await sources.aclose()
             await auth_http.aclose()
             await app.state.rate_limiter.aclose()
@@ -236,6 +268,12 @@ def create_app(
     app.router.routes.extend(
         [
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route(
+                "/webhooks/{source}",
+                WebhookEndpoint(settings.sources, settings.secrets, app.state, clock).handle,
+                methods=["POST"],
+            ),
             Route("/healthz", _healthz),
             Route("/readyz", _readyz),
             Route("/metrics", metrics),
