@@ -2,9 +2,9 @@
 through Redis when configured, to every replica's.
 
 Delivery is at most once and in memory: a subscriber that falls ``queue_size`` batches
-behind, or whose process lost its Redis subscription for a while, is ended with
-``CHANGES_MISSED`` rather than left to believe it saw everything. It then resubscribes and
-catches up with a delta query (``customerList(updatedSince:)``).
+behind, or whose process lost its Redis subscription for a while, gets what was queued and
+then ends with ``CHANGES_MISSED`` rather than being left to believe it saw everything. It
+then resubscribes and catches up with a delta query (``customerList(updatedSince:)``).
 """
 
 from __future__ import annotations
@@ -71,10 +71,11 @@ class ChangeSubscription:
             self.end(ChangesMissed("changes came faster than this subscriber read them"))
 
     def end(self, reason: BaseException) -> None:
-        """End the subscription: its iteration raises ``reason`` from the next batch on."""
+        """End the subscription: its iteration raises ``reason`` once the batches already
+        queued are read."""
         if self._ended is None:
             self._ended = reason
-            # Wake a reader waiting on an empty queue; a full one has no reader waiting.
+            # Wakes a reader waiting on an empty queue; a full one has no reader waiting.
             if not self._queue.full():
                 self._queue.put_nowait(None)
 
@@ -86,12 +87,13 @@ class ChangeSubscription:
         return self
 
     async def __anext__(self) -> Batch:
-        if self._ended is None:
+        batch = None
+        if self._ended is None or not self._queue.empty():
             batch = await self._queue.get()
-            if batch is not None and self._ended is None:
-                return batch
-        assert self._ended is not None
-        raise self._ended
+        if batch is None:
+            assert self._ended is not None
+            raise self._ended
+        return batch
 
     async def __aenter__(self) -> ChangeSubscription:
         return self
