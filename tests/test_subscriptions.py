@@ -222,6 +222,34 @@ def test_change_sent_to_one_replica_reaches_a_subscriber_of_another(
         assert metric(two, "customer_graph_changes_total", origin="remote") == 1
 
 
+def test_a_subscriber_that_falls_behind_gets_what_was_queued_then_changes_missed(
+    sandbox: Sandbox, clock: ManualClock
+) -> None:
+    env = {"CG_SUBSCRIPTIONS__QUEUE_SIZE": "1", "CG_SERVER__REQUEST_DEADLINE": "0.5"}
+    settings = sandbox_settings(sandbox.url, **webhook_env(**env))
+    with run_in_thread(create_app(settings, clock=clock)) as url, socket(url) as ws:
+        gateway = Gateway(url)
+        # Loading a customer hangs until the deadline: the subscriber reads slower than
+        # notices arrive.
+        sandbox.set_faults(crm={"hang": True})
+        ws.subscribe(CHANGES)
+        subscribed(gateway, 1)
+        for customer_id in ("51", "52", "53"):
+            body = notice([customer_id])
+            post_notice(gateway.http, "crm", body, signed(body, clock())).raise_for_status()
+            if customer_id == "51":
+                wait_for(lambda: sandbox.calls()["crm"] == 1)
+        heard = [ws.receive() for _ in range(4)]
+        subscribed(gateway, 0)
+    assert [m["type"] for m in heard] == ["next", "next", "next", "complete"]
+    assert [m["payload"]["data"]["customerChanged"]["customerId"] for m in heard[:2]] == [
+        "51",
+        "52",
+    ]
+    assert heard[2]["payload"]["data"] is None
+    assert [e["extensions"]["code"] for e in heard[2]["payload"]["errors"]] == ["CHANGES_MISSED"]
+
+
 def test_a_subscriber_that_falls_behind_is_told_it_missed_changes() -> None:
     async def scenario() -> list[str]:
         from prometheus_client import CollectorRegistry
