@@ -38,12 +38,12 @@ class CacheWarmer:
             elif retention(config) <= 0:
                 self.skipped[name] = "not cached (ttl and stale windows are 0)"
         primary = sources.primary
-        listing = sources.configs[primary].listing
-        if listing is None or primary in self.skipped:
-            reason = self.skipped.get(primary, "it has no listing")
+        config = sources.configs[primary]
+        if config.listing is None or config.forward_caller_token:
+            reason = "it has no listing" if config.listing is None else self.skipped[primary]
             raise UpstreamRejected(f"cannot page through the customers: {reason}", source=primary)
         self.primary = primary
-        self.max_page_size = listing.max_limit
+        self.max_page_size = config.listing.max_limit
         self.others = [n for n in sources.configs if n != primary and n not in self.skipped]
 
     @property

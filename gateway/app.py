@@ -30,6 +30,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UnsetType
 
 from auth import Authenticator, Identity, IdentityRateLimiter, JwksCache, TokenVerifier
 from datasources import ChangeFeed, GatewayError, RequestBudget, SourceSet, SystemTimer, Timer
@@ -115,12 +116,14 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             changes=self._state.changes,
         )
 
-    async def on_ws_connect(self, context: RequestContext) -> None:
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType:
         assert isinstance(context, ConnectionContext)
         state = self._state
         await accept_connection(
             context, state.authenticator, state.rate_limiter, self._api_key_header
         )
+        # Acknowledged without a payload.
+        return UnsetType()
 
     async def render_graphql_ide(self, request: Request) -> Response:
         response = await super().render_graphql_ide(request)

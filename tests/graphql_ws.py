@@ -70,5 +70,5 @@ def socket(
         ws = Socket(connection)
         ws.send({"type": "connection_init", "payload": payload or {}})
         if acknowledged:
-            assert ws.receive() == {"type": "connection_ack", "payload": None}
+            assert ws.receive() == {"type": "connection_ack"}
         yield ws
