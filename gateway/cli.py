@@ -22,6 +22,9 @@ from gateway.serve import GatewayServer
 from gateway.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
 from gateway.warm import WarmOptions, run_warm
 
+_WORKER_CONFIG_ENV = "CUSTOMER_GRAPH_WORKER_CONFIG"
+_WORKER_LOG_FORMAT_ENV = "CUSTOMER_GRAPH_WORKER_LOG_FORMAT"
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -185,8 +188,32 @@ def _serve(args: argparse.Namespace) -> int:
         update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     )
     settings = settings.model_copy(update={"server": server})
+    if args.workers > 1:
+        # Worker processes import the app by name, so each loads the same file (and CG_* env).
+        # uvicorn's supervisor runs them: in-flight requests get shutdown_grace, but readiness
+        # does not turn false ahead of the stop as GatewayServer does for a single process.
+        os.environ[_WORKER_CONFIG_ENV] = str(args.config or DEFAULT_CONFIG)
+        os.environ[_WORKER_LOG_FORMAT_ENV] = args.log_format
+        uvicorn.run(
+            f"{__name__}:worker_app",
+            factory=True,
+            workers=args.workers,
+            host=server.host,
+            port=server.port,
+            timeout_graceful_shutdown=server.shutdown_grace,
+            log_config=None,
+            access_log=False,
+        )
+        return 0
     GatewayServer(create_app(settings), server).run()
     return 0
+
+
+def worker_app() -> Starlette:
+    """The app of one ``serve --workers N`` process, from the config its parent validated."""
+    log_format = os.environ.get(_WORKER_LOG_FORMAT_ENV, "json")
+    configure_logging("console" if log_format == "console" else "json")
+    return create_app(load_settings(Path(os.environ[_WORKER_CONFIG_ENV])))
 
 
 def _sandbox(args: argparse.Namespace) -> int:
