@@ -26,6 +26,7 @@ from auth.permissions import (
 )
 from auth.query_limits import QueryMeasures, check_operation, check_tokens, measure
 from auth.rate_limits import IdentityRateLimiter
+from auth.signatures import WebhookSignature
 
 __all__ = [
     "PII",
@@ -47,6 +48,7 @@ __all__ = [
     "QueryMeasures",
     "RateLimitSettings",
     "TokenVerifier",
+    "WebhookSignature",
     "can_list_customers",
     "can_read_customer",
     "can_read_field",

@@ -3,14 +3,18 @@
 from datasources.budget import RequestBudget
 from datasources.cache_config import CacheConfig
 from datasources.cached_source import CachedSource, Fetched
+from datasources.change_notices import ChangeNotice, ChangeNoticeReader
+from datasources.changes import ChangeFeed, ChangeSubscription, CustomerChanged
 from datasources.client import SourceClient
 from datasources.config import SourceConfig
 from datasources.errors import (
     AuthUnavailable,
     BadRequest,
+    ChangesMissed,
     CircuitOpen,
     Forbidden,
     GatewayError,
+    NotFound,
     OutboundLimitReached,
     PayloadTooLarge,
     QueryLimitExceeded,
@@ -40,13 +44,20 @@ __all__ = [
     "BadRequest",
     "CacheConfig",
     "CachedSource",
+    "ChangeFeed",
+    "ChangeNotice",
+    "ChangeNoticeReader",
+    "ChangeSubscription",
+    "ChangesMissed",
     "ChannelPreference",
     "CircuitOpen",
+    "CustomerChanged",
     "CustomerProfile",
     "Fetched",
     "Forbidden",
     "GatewayError",
     "LoyaltyMembership",
+    "NotFound",
     "Order",
     "OrderLine",
     "OutboundLimitReached",

@@ -16,10 +16,16 @@ class RequestBudget:
 
     def __init__(self, timer: Timer, timeout: float | None = None, retries: int | None = None):
         self._timer = timer
+        self._timeout = timeout
         self._deadline = None if timeout is None else timer.now() + timeout
+        self._allowed_retries = retries
         self._retries = retries
         # Upstream calls sent for the request so far, retries included: the access log's count.
         self.calls = 0
+
+    def fresh(self) -> RequestBudget:
+        """The same allowance again, starting now: for the next round of a long operation."""
+        return RequestBudget(self._timer, self._timeout, self._allowed_retries)
 
     @property
     def deadline(self) -> float | None:

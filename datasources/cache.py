@@ -157,6 +157,13 @@ class EntityCache:
         message = {"origin": self._origin, "source": source, "ids": ids}
         await self._remote.publish(self._channel, orjson.dumps(message))
 
+    def forget_locally(self, source: str, customer_ids: Iterable[str]) -> None:
+        """Drop these customers' entries of ``source`` from this process only: another
+        replica has already invalidated the shared tier."""
+        local = self._local.get(source)
+        if local is not None:
+            self._metrics.invalidations.labels("remote").inc(local.drop(customer_ids))
+
     def _decode_newest(
         self, source: str, variants: Mapping[str, bytes], wanted: FieldSet
     ) -> Entry | None:
@@ -181,10 +188,8 @@ class EntityCache:
         except (orjson.JSONDecodeError, KeyError, TypeError):
             log.warning("malformed invalidation message ignored")
             return
-        local = self._local.get(source)
-        if origin == self._origin or local is None:
-            return
-        self._metrics.invalidations.labels("remote").inc(local.drop(str(i) for i in ids))
+        if origin != self._origin:
+            self.forget_locally(source, (str(i) for i in ids))
 
     def _forget_all(self) -> None:
         # Invalidations published while we were not subscribed are lost: start afresh.
@@ -193,4 +198,6 @@ class EntityCache:
 
 
 def _fingerprint(config: SourceConfig) -> str:
-    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:12]
+    # How a source announces changes does not shape its records.
+    shape = config.model_dump_json(exclude={"webhook"})
+    return hashlib.sha256(shape.encode()).hexdigest()[:12]

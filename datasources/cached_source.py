@@ -132,6 +132,32 @@ class CachedSource:
         self._flights.forget(customer_ids)
         await self._cache.invalidate(self.name, customer_ids)
 
+    def forget_locally(self, customer_ids: Sequence[str]) -> None:
+        """Invalidate in this process only, for a change another replica announced."""
+        self._flights.forget(customer_ids)
+        self._cache.forget_locally(self.name, customer_ids)
+
+    async def refresh(
+        self, customer_ids: Sequence[str], *, budget: RequestBudget | None = None
+    ) -> Fetched:
+        """Fetch these customers' whole records, whatever is cached, and cache them.
+
+        What a warm-up run does: one upstream batch (chunked to the source's batch size)
+        that refills both tiers with entries able to serve any field set.
+        """
+        out = Fetched()
+        outcomes = await self._fetch(list(dict.fromkeys(customer_ids)), None, budget)
+        for cid, outcome in outcomes.items():
+            if isinstance(outcome, GatewayError):
+                out.errors[cid] = outcome
+            else:
+                out.records[cid] = outcome
+        return out
+
+    async def keep(self, records: Records, stored_at: float) -> None:
+        """Cache whole records fetched some other way (a listing page) at ``stored_at``."""
+        await self._cache.store(self.name, records, None, stored_at)
+
     async def aclose(self) -> None:
         await self._flights.aclose()
 

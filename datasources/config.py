@@ -243,6 +243,34 @@ class UpdateRequest(_Strict):
     )
 
 
+class WebhookConfig(_Strict):
+    """Signed change notices this upstream posts to ``/webhooks/{source}`` (docs/sync.md).
+
+    The signature is HMAC-SHA256 over ``{timestamp}.{raw body}`` with the secret read from
+    ``secret_env``; the body is JSON, read with the ``ids`` and ``event`` expressions.
+    """
+
+    secret_env: str = Field(pattern=_ENV_NAME, description="variable holding the shared secret")
+    header: str = Field(default="X-Signature", pattern=_HEADER_NAME)
+    timestamp_header: str = Field(default="X-Signature-Timestamp", pattern=_HEADER_NAME)
+    tolerance: float = Field(
+        default=300.0, gt=0, description="seconds a notice's timestamp may be off from now"
+    )
+    max_body_bytes: int = Field(default=65_536, ge=256, le=16 * 1024 * 1024)
+    ids: JMESPath = Field(default="customer_ids", description="where the changed ids are")
+    event: JMESPath = Field(
+        default="event", description="what happened; 'updated' when the body has none"
+    )
+    ids_are: Literal["customer_ids", "source_keys"] = Field(
+        default="customer_ids",
+        description="source_keys: the ids are the source's own keys, read back through "
+        "key_template",
+    )
+    max_ids: int = Field(default=1000, ge=1, le=100_000)
+
+    _check_paths = field_validator("ids", "event")(_check_jmespath)
+
+
 SourceAuth = Annotated[
     NoAuth | HeaderAuth | BearerAuth | OAuth2ClientCredentials, Field(discriminator="kind")
 ]
@@ -293,6 +321,7 @@ class SourceConfig(_Strict):
         description="media types accepted in responses; None: the format's usual ones; '*/*': any",
     )
     update: UpdateRequest | None = None
+    webhook: WebhookConfig | None = None
 
     @field_validator("content_types")
     @classmethod

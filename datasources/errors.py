@@ -169,6 +169,18 @@ class RateLimited(GatewayError):
         return {**super().extensions, "retryAfter": self.retry_after}
 
 
+class NotFound(GatewayError):
+    """The request names something the gateway does not have, such as a webhook."""
+
+    code = "NOT_FOUND"
+
+
+class ChangesMissed(GatewayError):
+    """A subscriber fell behind, or the gateway lost its feed, so changes went undelivered."""
+
+    code = "CHANGES_MISSED"
+
+
 class PayloadTooLarge(GatewayError):
     """The request body is larger than the gateway accepts."""
 

@@ -97,3 +97,22 @@ class SourceMetrics:
             ["source", "state"],
             registry=registry,
         )
+        self.webhooks = Counter(
+            "customer_graph_webhooks_total",
+            "Change notices received from upstreams, by source and outcome (accepted or the "
+            "error code they were refused with).",
+            ["source", "outcome"],
+            registry=registry,
+        )
+        self.changes = Counter(
+            "customer_graph_changes_total",
+            "Customer changes delivered to this process's subscribers, by origin (local: a "
+            "webhook this process received; remote: another replica's, through Redis).",
+            ["origin"],
+            registry=registry,
+        )
+        self.subscribers = Gauge(
+            "customer_graph_change_subscribers",
+            "Subscriptions to customer changes open in this process.",
+            registry=registry,
+        )

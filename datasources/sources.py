@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import httpx
 
@@ -84,6 +84,13 @@ class SourceSet:
         raised (its entries then live out their ttl).
         """
         await self._cached[source].invalidate(list(customer_ids))
+
+    def forget_locally(self, source: str, customer_ids: Sequence[str]) -> None:
+        """Drop what this process holds of these customers in ``source``, after another
+        replica invalidated them everywhere else."""
+        cached = self._cached.get(source)
+        if cached is not None:
+            cached.forget_locally(customer_ids)
 
     async def start(self) -> None:
         """Join the other replicas' invalidations; call once the event loop runs."""

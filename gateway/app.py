@@ -1,10 +1,12 @@
-"""The Starlette application: /graphql (with GraphiQL), /healthz, /readyz and /metrics."""
+"""The Starlette application: /graphql (with GraphiQL and subscriptions over WebSocket),
+/webhooks/{source}, /healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -27,16 +29,18 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UnsetType
 
 from auth import Authenticator, Identity, IdentityRateLimiter, JwksCache, TokenVerifier
-from datasources import GatewayError, RequestBudget, SourceSet, SystemTimer, Timer
+from datasources import ChangeFeed, GatewayError, RequestBudget, SourceSet, SystemTimer, Timer
 from gateway.apq import (
     MemoryQueryStore,
     PersistedQueries,
@@ -54,8 +58,10 @@ from gateway.observer import RequestObserver
 from gateway.request_record import OperationRecorder, request_record
 from gateway.responses import ErrorResponse, error_response
 from gateway.settings import ConfigError, Settings
+from gateway.subscriptions import ConnectionContext, SubscriptionSocket, accept_connection
 from gateway.tracing import RequestTracing, open_tracing
 from gateway.upstreams import open_sources
+from gateway.webhooks import WebhookEndpoint
 from resolvers import RequestContext
 from schema import DEMAND_TABLE, build_schema
 
@@ -66,6 +72,8 @@ _NO_ONE = Identity.anonymous("", ())
 
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
     """Strawberry's ASGI view with our context, persisted queries and a faster JSON encoder."""
+
+    graphql_transport_ws_handler_class = SubscriptionSocket
 
     def __init__(
         self,
@@ -83,6 +91,10 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
                 extra_extensions=[OperationRecorder],
             ),
             graphql_ide="graphiql" if settings.server.graphiql_enabled else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=settings.subscriptions.init_timeout),
+            max_subscriptions_per_connection=settings.subscriptions.max_per_connection,
+            allowed_origins=settings.http.cors_origins,
         )
         self._state = app_state
         self._persisted = persisted
@@ -91,6 +103,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         self._vary = f"authorization, {settings.auth.api_key_header}"
         self._server = settings.server
         self._timer = timer
+        self._api_key_header = settings.auth.api_key_header
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -105,7 +118,9 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         record = request_record(request.state)
         if record is not None:
             record.budget = budget
-        return RequestContext(
+        # A WebSocket's caller is known only once its connection_init arrives.
+        context_class = ConnectionContext if isinstance(request, WebSocket) else RequestContext
+        return context_class(
             self._state.sources,
             DEMAND_TABLE,
             request,
@@ -113,7 +128,17 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             identity=identity,
             budget=budget,
             idempotency_key=request.headers.get("idempotency-key"),
+            changes=self._state.changes,
         )
+
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType:
+        assert isinstance(context, ConnectionContext)
+        state = self._state
+        await accept_connection(
+            context, state.authenticator, state.rate_limiter, self._api_key_header
+        )
+        # Acknowledged without a payload.
+        return UnsetType()
 
     async def render_graphql_ide(self, request: Request) -> Response:
         response = await super().render_graphql_ide(request)
@@ -205,11 +230,20 @@ def create_app(
             settings, registry, clock, timer, tracing.upstream if tracing else None
         )
         await sources.start()
+        changes = ChangeFeed(
+            settings.cache,
+            sources.metrics,
+            clock,
+            queue_size=settings.subscriptions.queue_size,
+            forget_locally=sources.forget_locally,
+        )
+        await changes.start()
         auth_http = httpx.AsyncClient(
             timeout=settings.auth.jwt.jwks_timeout_seconds if settings.auth.jwt else 5,
             follow_redirects=False,
         )
         app.state.sources = sources
+        app.state.changes = changes
         app.state.authenticator = _authenticator(settings, auth_http, clock)
         app.state.rate_limiter = IdentityRateLimiter.open(settings.limits.rate)
         app.state.ready = True
@@ -223,6 +257,7 @@ def create_app(
             yield
         finally:
             app.state.ready = False
+            await changes.aclose()
             await sources.aclose()
             await auth_http.aclose()
             await app.state.rate_limiter.aclose()
@@ -275,6 +310,12 @@ def create_app(
     app.router.routes.extend(
         [
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route(
+                "/webhooks/{source}",
+                WebhookEndpoint(settings.sources, settings.secrets, app.state, clock).handle,
+                methods=["POST"],
+            ),
             Route("/healthz", _healthz),
             Route("/readyz", _readyz),
             Route("/metrics", metrics),

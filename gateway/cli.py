@@ -1,4 +1,4 @@
-"""The ``customer-graph`` command: serve, sandbox, demo, check-config, hash-key."""
+"""The ``customer-graph`` command: serve, sandbox, demo, check-config, hash-key, warm."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import getpass
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import uvicorn
+from rich.console import Console
 from starlette.applications import Starlette
 
 from auth import generate_api_key, hash_api_key
@@ -18,6 +20,7 @@ from gateway.app import create_app
 from gateway.logs import configure_logging
 from gateway.serve import GatewayServer
 from gateway.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
+from gateway.warm import WarmOptions, run_warm
 
 _WORKER_CONFIG_ENV = "CUSTOMER_GRAPH_WORKER_CONFIG"
 _WORKER_LOG_FORMAT_ENV = "CUSTOMER_GRAPH_WORKER_LOG_FORMAT"
@@ -71,7 +74,37 @@ def _parser() -> argparse.ArgumentParser:
         "--generate", action="store_true", help="make a new random key and print it with its hash"
     )
     hash_key.set_defaults(run=_hash_key)
+
+    warm = commands.add_parser(
+        "warm", help="fill the shared cache (Redis) from every source, page by page, off-peak"
+    )
+    warm.add_argument("--config", type=Path, default=None, help="config file (TOML)")
+    warm.add_argument("--updated-since", type=_aware_datetime, default=None, metavar="TIME")
+    warm.add_argument("--pages", type=_positive, default=None, help="stop after N pages")
+    warm.add_argument(
+        "--page-size", type=_positive, default=None, help="default: one batch per source"
+    )
+    warm.add_argument("--after", default=None, metavar="CURSOR", help="resume from a cursor")
+    warm.add_argument("--concurrency", type=_positive, default=4, help="pages loading at once")
+    warm.set_defaults(run=_warm)
     return parser
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return number
+
+
+def _aware_datetime(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO 8601 time, got {value!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("expected a time with Z or an offset")
+    return moment
 
 
 def _sandbox_options(parser: argparse.ArgumentParser) -> None:
@@ -133,6 +166,21 @@ def _hash_key(args: argparse.Namespace) -> int:
         return 2
     print(hash_api_key(key))
     return 0
+
+
+def _warm(args: argparse.Namespace) -> int:
+    settings = _load(args.config)
+    if settings is None:
+        return 1
+    configure_logging("console", settings.logging.level)
+    options = WarmOptions(
+        pages=args.pages,
+        page_size=args.page_size,
+        updated_since=args.updated_since,
+        after=args.after,
+        concurrency=args.concurrency,
+    )
+    return run_warm(settings, options, Console(), Console(stderr=True))
 
 
 def _serve(args: argparse.Namespace) -> int:

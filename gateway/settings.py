@@ -183,11 +183,28 @@ class TracingSettings(BaseModel):
     )
 
 
+class SubscriptionSettings(BaseModel):
+    """GraphQL subscriptions over WebSocket (graphql-transport-ws); see docs/sync.md."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    queue_size: int = Field(
+        default=100,
+        ge=1,
+        description="change batches a subscriber may fall behind before it is ended "
+        "with CHANGES_MISSED",
+    )
+    max_per_connection: int = Field(default=10, ge=1)
+    init_timeout: float = Field(
+        default=10.0, gt=0, description="seconds a new WebSocket has to send connection_init"
+    )
+
+
 class Settings(BaseModel):
     """Everything the gateway is configured with.
 
-    The secrets the sources' auth tables name are resolved by ``load_settings`` and kept out
-    of the fields, so they never show in a dump or a repr of the settings.
+    The secrets the sources' auth and webhook tables name are resolved by ``load_settings``
+    and kept out of the fields, so they never show in a dump or a repr of the settings.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -201,12 +218,14 @@ class Settings(BaseModel):
     compression: CompressionSettings = Field(default_factory=CompressionSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     tracing: TracingSettings = Field(default_factory=TracingSettings)
+    subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
     _secrets: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @property
     def secrets(self) -> Mapping[str, str]:
-        """Environment variable name -> value, for the variables the sources' auth names."""
+        """Environment variable name -> value, for the variables the sources' auth and
+        webhook tables name."""
         return MappingProxyType(self._secrets)
 
     @model_validator(mode="wrap")
@@ -344,25 +363,26 @@ def apply_env_overrides(
 
 
 def _secrets(data: Mapping[str, Any], env: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
-    """The secrets the sources' auth tables name, and a problem for each one that is unset."""
+    """The secrets the sources' auth and webhook tables name, and a problem for each unset one."""
     sources = data.get("sources")
     found: dict[str, str] = {}
     problems: list[str] = []
     if not isinstance(sources, dict):
         return found, problems
     for name, source in sources.items():
-        auth = source.get("auth") if isinstance(source, dict) else None
-        if not isinstance(auth, dict):
-            continue
-        for key, var in auth.items():
-            if not key.endswith(_SECRET_SUFFIX) or not isinstance(var, str):
+        for table in ("auth", "webhook"):
+            keys = source.get(table) if isinstance(source, dict) else None
+            if not isinstance(keys, dict):
                 continue
-            value = env.get(var)
-            if value:
-                found[var] = value
-            else:
-                problems.append(
-                    f"sources.{name}.auth.{key}: environment variable {var!r} is not set; "
-                    "expected the secret there"
-                )
+            for key, var in keys.items():
+                if not key.endswith(_SECRET_SUFFIX) or not isinstance(var, str):
+                    continue
+                value = env.get(var)
+                if value:
+                    found[var] = value
+                else:
+                    problems.append(
+                        f"sources.{name}.{table}.{key}: environment variable {var!r} is not "
+                        "set; expected the secret there"
+                    )
     return found, problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from auth import Identity
-from datasources import RequestBudget, SourceSet, SystemTimer
+from datasources import ChangeFeed, RequestBudget, SourceSet, SystemTimer
 from resolvers.demand import DemandTable, collect_demand
 from resolvers.loaders import SourceLoader
 from resolvers.warnings import ResponseWarnings
@@ -28,8 +29,11 @@ class RequestContext:
         identity: Identity,
         budget: RequestBudget | None = None,
         idempotency_key: str | None = None,
+        changes: ChangeFeed | None = None,
     ) -> None:
         self.sources = sources
+        # Where subscriptions listen for customer changes; None where there are none.
+        self.changes = changes
         # Every authorization decision reads this; see auth.permissions.
         self.identity = identity
         self.request = request
@@ -43,6 +47,20 @@ class RequestContext:
         self._plan: dict[str, frozenset[str]] | None = None
         self._loaders: dict[str, SourceLoader] = {}
         self.warnings = ResponseWarnings()
+
+    def renewed(self) -> RequestContext:
+        """The same caller and transport with fresh loaders, plan, warnings and deadline.
+
+        For each round of a long-lived operation (a subscription's next change): nothing
+        loaded for an earlier round is served again, and each round has its own deadline.
+        """
+        renewed = copy.copy(self)
+        renewed.budget = self.budget.fresh()
+        renewed.request_id = uuid.uuid4().hex
+        renewed._plan = None
+        renewed._loaders = {}
+        renewed.warnings = ResponseWarnings()
+        return renewed
 
     def plan(self, info: GraphQLResolveInfo[Any]) -> dict[str, frozenset[str]]:
         """Sources to call for this operation, each with the fields wanted from it.

@@ -14,6 +14,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 
 from auth import LimitsSettings
@@ -23,6 +24,7 @@ from schema.extensions import ResponseWarningsExtension
 from schema.limits import QueryLimits
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.subscription import Subscription
 
 __all__ = ["DEMAND_TABLE", "GatewaySchema", "build_schema"]
 
@@ -30,9 +32,14 @@ log = structlog.get_logger("customer_graph.schema")
 
 
 def _unexpected(error: GraphQLError) -> bool:
-    """An error that is neither a GraphQL error nor one of ours: a bug, not news for clients."""
+    """An error that is neither a GraphQL error nor one of ours: a bug, not news for clients.
+
+    A query sent where only subscriptions run (a WebSocket) is the client's mistake.
+    """
     original = error.original_error
-    return original is not None and not isinstance(original, GatewayError | GraphQLError)
+    return original is not None and not isinstance(
+        original, GatewayError | GraphQLError | InvalidOperationTypeError
+    )
 
 
 class GatewaySchema(strawberry.Schema):
@@ -74,4 +81,6 @@ def build_schema(
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return GatewaySchema(query=Query, mutation=Mutation, extensions=extensions)
+    return GatewaySchema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+    )

@@ -75,7 +75,10 @@ class Query:
                 out.append(build_customer(records, ctx.sources) if records is not None else None)
         return out
 
-    @strawberry.field(description="All customers, page by page, optionally changed since a time.")
+    @strawberry.field(
+        description="All customers, page by page. With updatedSince, the delta query: only "
+        "customers the primary source changed since then (see docs/sync.md)."
+    )
     async def customer_list(
         self,
         info: strawberry.Info[RequestContext, None],

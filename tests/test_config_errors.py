@@ -349,7 +349,7 @@ def test_bad_override_names_the_variable_that_set_it(
         "batch, breaker, content_types, csv, entity, fields, format, forward_caller_token, "
         "key_template, listing, max_concurrency, max_response_bytes, primary, rate_limit, "
         "retries, sparse_fields, stale_if_error, stale_while_revalidate, timeouts, ttl, update, "
-        "xml [set by CG_SOURCES__CRM__TTLL]",
+        "webhook, xml [set by CG_SOURCES__CRM__TTLL]",
     ]
 
 
