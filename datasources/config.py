@@ -7,23 +7,33 @@ format is documented in docs/sources.md.
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Annotated, Any, Literal
 
 import jmespath
-from jmespath.exceptions import JMESPathError
+from jmespath.exceptions import IncompleteExpressionError, JMESPathError, LexerError
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationInfo,
+    ModelWrapValidatorHandler,
     field_validator,
     model_validator,
 )
 
-from datasources.models import ENTITY_MODELS, Entity, ModelField, model_fields
+from datasources.config_rules import source_problems, validate_with_rules
+from datasources.models import Entity
+from datasources.policies import Breaker, RateLimit, Retries
 
 Format = Literal["json", "xml", "csv"]
+
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+*-]+/[A-Za-z0-9!#$&^_.+*-]+")
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_HEADER_NAME = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
+
+# The integer specs a key template may use: they format and parse back unambiguously.
+_INT_SPEC = re.compile(r"(0[1-9][0-9]*)?d")
 
 
 class _Strict(BaseModel):
@@ -34,11 +44,21 @@ def _check_jmespath(value: str) -> str:
     try:
         jmespath.compile(value)
     except JMESPathError as exc:
-        reason = str(exc).splitlines()[0].removeprefix("Invalid jmespath expression: ")
-        position = getattr(exc, "lex_position", None)
-        where = f" at character {position}" if position is not None else ""
-        raise ValueError(f"invalid JMESPath expression{where}: {reason}") from None
+        raise ValueError(f"expected a JMESPath expression; {_jmespath_reason(exc)}") from None
     return value
+
+
+def _jmespath_reason(exc: JMESPathError) -> str:
+    position = getattr(exc, "lex_position", None)
+    reason = str(exc)
+    if isinstance(exc, LexerError):
+        reason = exc.message
+    elif isinstance(exc, IncompleteExpressionError):
+        reason = "the expression ends too early"
+    elif getattr(exc, "token_value", None) and position is not None:
+        reason = f"unexpected {exc.token_value!r}"  # type: ignore[attr-defined]
+    where = f" at character {position + 1}" if position is not None else ""
+    return f"{reason}{where}"
 
 
 JMESPath = Annotated[str, Field(min_length=1)]
@@ -85,12 +105,6 @@ class IdsIn(_Strict):
     )
     xml_namespace: str | None = None
 
-    @model_validator(mode="after")
-    def _xml_needs_root(self) -> IdsIn:
-        if self.style == "xml" and not self.xml_root:
-            raise ValueError("ids style 'xml' needs xml_root (the request body's root element)")
-        return self
-
 
 class BatchRequest(_Strict):
     """How to fetch many customers' records in one upstream call."""
@@ -104,12 +118,6 @@ class BatchRequest(_Strict):
     key: JMESPath = Field(description="the source key within one record")
 
     _check_records = field_validator("records", "key")(_check_jmespath)
-
-    @model_validator(mode="after")
-    def _body_needs_post(self) -> BatchRequest:
-        if self.ids.style in ("json", "xml") and self.method != "POST":
-            raise ValueError(f"ids style {self.ids.style!r} sends a body and needs method POST")
-        return self
 
 
 class ListRequest(_Strict):
@@ -136,11 +144,11 @@ class SparseFields(_Strict):
 
 
 class Timeouts(_Strict):
-    """Per-source time limits in seconds."""
+    """Per-source time limits in seconds; ``total`` bounds one whole call, body included."""
 
     connect: float = Field(default=1.0, gt=0)
-    read: float = Field(default=5.0, gt=0)
-    total: float = Field(default=8.0, gt=0)
+    read: float = Field(default=5.0, gt=0, description="longest wait for the next bytes")
+    total: float = Field(default=8.0, gt=0, description="one attempt, from sending to last byte")
 
 
 class CsvOptions(_Strict):
@@ -174,6 +182,8 @@ class XmlOptions(_Strict):
 
 
 class NoAuth(_Strict):
+    """The upstream needs no credentials."""
+
     kind: Literal["none"] = "none"
 
 
@@ -181,26 +191,84 @@ class HeaderAuth(_Strict):
     """A static header, such as an API key, whose value comes from an environment variable."""
 
     kind: Literal["header"]
-    header: str = "X-API-Key"
-    value_env: str
+    header: str = Field(default="X-API-Key", pattern=_HEADER_NAME)
+    value_env: str = Field(pattern=_ENV_NAME)
 
 
 class BearerAuth(_Strict):
     """A static bearer token from an environment variable."""
 
     kind: Literal["bearer"]
-    token_env: str
+    token_env: str = Field(pattern=_ENV_NAME)
 
 
 class OAuth2ClientCredentials(_Strict):
     """OAuth2 client credentials; the token is cached until shortly before it expires."""
 
     kind: Literal["oauth2"]
-    token_url: str
-    client_id_env: str
-    client_secret_env: str
+    token_url: str = Field(pattern=r"^https?://")
+    client_id_env: str = Field(pattern=_ENV_NAME)
+    client_secret_env: str = Field(pattern=_ENV_NAME)
     scope: str | None = None
     audience: str | None = None
+    client_auth: Literal["basic", "body"] = Field(
+        default="basic",
+        description="send the client credentials as HTTP Basic auth or as form fields",
+    )
+    refresh_before: float = Field(
+        default=30.0, ge=0, description="seconds before expiry a cached token is replaced"
+    )
+
+
+class UpdateRequest(_Strict):
+    """How to change one customer's record upstream (or one item, for list entities).
+
+    Each field is written to the attribute its read ``path`` names, so only fields with
+    plain dotted paths can be written; the config fails to load otherwise.
+    """
+
+    method: Literal["PUT", "PATCH", "POST"] = "PATCH"
+    path: str = Field(
+        pattern=r"^/",
+        description="appended to base_url; {key} is the source key, other placeholders "
+        "name model fields that identify the item (e.g. {channel})",
+    )
+    body: Literal["json", "form"] = "json"
+    fields: tuple[str, ...] = Field(min_length=1, description="the model fields clients may set")
+    idempotency_header: str | None = Field(
+        default="Idempotency-Key",
+        pattern=_HEADER_NAME,
+        description="header carrying the write's idempotency key; unset if the upstream has "
+        "none, and then writes are never retried",
+    )
+
+
+class WebhookConfig(_Strict):
+    """Signed change notices this upstream posts to ``/webhooks/{source}`` (docs/sync.md).
+
+    The signature is HMAC-SHA256 over ``{timestamp}.{raw body}`` with the secret read from
+    ``secret_env``; the body is JSON, read with the ``ids`` and ``event`` expressions.
+    """
+
+    secret_env: str = Field(pattern=_ENV_NAME, description="variable holding the shared secret")
+    header: str = Field(default="X-Signature", pattern=_HEADER_NAME)
+    timestamp_header: str = Field(default="X-Signature-Timestamp", pattern=_HEADER_NAME)
+    tolerance: float = Field(
+        default=300.0, gt=0, description="seconds a notice's timestamp may be off from now"
+    )
+    max_body_bytes: int = Field(default=65_536, ge=256, le=16 * 1024 * 1024)
+    ids: JMESPath = Field(default="customer_ids", description="where the changed ids are")
+    event: JMESPath = Field(
+        default="event", description="what happened; 'updated' when the body has none"
+    )
+    ids_are: Literal["customer_ids", "source_keys"] = Field(
+        default="customer_ids",
+        description="source_keys: the ids are the source's own keys, read back through "
+        "key_template",
+    )
+    max_ids: int = Field(default=1000, ge=1, le=100_000)
+
+    _check_paths = field_validator("ids", "event")(_check_jmespath)
 
 
 SourceAuth = Annotated[
@@ -226,12 +294,43 @@ class SourceConfig(_Strict):
     sparse_fields: SparseFields | None = None
     fields: dict[str, FieldSpec] = Field(min_length=1)
     ttl: float = Field(default=60.0, ge=0, description="seconds a cached record stays fresh")
+    stale_while_revalidate: float = Field(
+        default=0.0,
+        ge=0,
+        description="seconds past ttl a record is still served while it is refreshed behind",
+    )
+    stale_if_error: float = Field(
+        default=0.0,
+        ge=0,
+        description="seconds past ttl a record is served, with a warning, when the upstream fails",
+    )
     timeouts: Timeouts = Field(default_factory=Timeouts)
+    retries: Retries = Field(default_factory=Retries)
+    breaker: Breaker = Field(default_factory=Breaker)
+    rate_limit: RateLimit | None = None
     max_concurrency: int = Field(default=10, ge=1, le=1000)
     max_response_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     csv: CsvOptions = Field(default_factory=CsvOptions)
     xml: XmlOptions = Field(default_factory=XmlOptions)
     auth: SourceAuth = Field(default_factory=NoAuth)
+    forward_caller_token: bool = Field(
+        default=False, description="send the GraphQL caller's bearer token to this upstream"
+    )
+    content_types: tuple[str, ...] | None = Field(
+        default=None,
+        description="media types accepted in responses; None: the format's usual ones; '*/*': any",
+    )
+    update: UpdateRequest | None = None
+    webhook: WebhookConfig | None = None
+
+    @field_validator("content_types")
+    @classmethod
+    def _media_types(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if value is None:
+            return None
+        if not all(_MEDIA_TYPE.fullmatch(t) for t in value):
+            raise ValueError("expected media types such as 'application/json' or '*/*'")
+        return tuple(t.lower() for t in value)
 
     @field_validator("key_template")
     @classmethod
@@ -239,78 +338,23 @@ class SourceConfig(_Strict):
         try:
             parts = [p for p in string.Formatter().parse(value) if p[1] is not None]
         except ValueError as exc:
-            raise ValueError(f"invalid key template {value!r}: {exc}") from None
+            raise ValueError(f"expected a key template such as 'M-{{id:06d}}'; {exc}") from None
         names = [p[1] for p in parts]
         if names != ["id"]:
             raise ValueError(
-                f"key template {value!r} must contain exactly one '{{id}}' placeholder, "
-                f"found {names or 'none'}"
+                "expected exactly one '{id}' placeholder, "
+                f"not {', '.join(map(repr, names)) if names else 'none'}"
             )
-        spec = parts[0][2] or ""
-        if spec and not spec.endswith("d"):
+        spec, conversion = parts[0][2] or "", parts[0][3]
+        if conversion or (spec and not _INT_SPEC.fullmatch(spec)):
             raise ValueError(
-                f"key template {value!r}: only integer format specs such as '{{id:06d}}' "
-                "are supported"
+                "expected '{id}', '{id:d}' or a zero-padded integer such as '{id:06d}'"
             )
         return value
 
-    @field_validator("fields")
+    @model_validator(mode="wrap")
     @classmethod
-    def _fields_exist_in_model(
-        cls, value: dict[str, FieldSpec], info: ValidationInfo
-    ) -> dict[str, FieldSpec]:
-        entity = info.data.get("entity")
-        if entity is None:
-            return value
-        errors = _unknown_fields(value, model_fields(ENTITY_MODELS[entity]), f"entity {entity!r}")
-        if errors:
-            raise ValueError("; ".join(errors))
-        return value
-
-    @model_validator(mode="after")
-    def _primary_and_listing(self) -> SourceConfig:
-        if self.listing is not None and not self.primary:
-            raise ValueError("'listing' is only allowed on the primary customer source")
-        if self.primary and self.entity != "customer":
-            raise ValueError("'primary' is only allowed on a source with entity 'customer'")
-        return self
-
-
-def _unknown_fields(
-    specs: dict[str, FieldSpec], known: dict[str, ModelField], where: str
-) -> list[str]:
-    errors: list[str] = []
-    for name, spec in specs.items():
-        target = known.get(name)
-        if target is None:
-            errors.append(
-                f"{name}: unknown target field for {where}; "
-                f"expected one of {', '.join(sorted(known))}"
-            )
-            continue
-        if spec.type is not None and spec.type != target.kind:
-            errors.append(
-                f"{name}: declared type {spec.type!r} does not match the model's {target.kind!r}"
-            )
-        if target.kind == "list":
-            if not spec.fields:
-                errors.append(f"{name}: a list field needs 'fields' for its items")
-            elif target.item_model is not None:
-                errors.extend(
-                    _unknown_fields(spec.fields, model_fields(target.item_model), f"{name} items")
-                )
-        elif spec.fields:
-            errors.append(f"{name}: 'fields' is only allowed on list fields")
-    return errors
-
-
-def config_error_details(exc: Any) -> list[str]:
-    """Readable one-line messages for a pydantic ValidationError, each with its location."""
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        found = err.get("input")
-        msg = err["msg"].removeprefix("Value error, ")
-        shown = "" if isinstance(found, dict) else f" (found {found!r})"
-        lines.append(f"{loc}: {msg}{shown}")
-    return lines
+    def _keys_fit_together(
+        cls, data: Any, handler: ModelWrapValidatorHandler[SourceConfig]
+    ) -> SourceConfig:
+        return validate_with_rules(cls.__name__, data, handler, source_problems(data))

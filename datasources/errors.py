@@ -7,6 +7,8 @@ GraphQL error and copies ``extensions``; nothing else needs translating.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class GatewayError(Exception):
     """Something the client should hear about, with a stable machine-readable code."""
@@ -27,9 +29,9 @@ class GatewayError(Exception):
         self.customer_id = customer_id
 
     @property
-    def extensions(self) -> dict[str, str]:
+    def extensions(self) -> dict[str, Any]:
         """The GraphQL error extensions; graphql-core copies them onto the located error."""
-        ext = {"code": self.code}
+        ext: dict[str, Any] = {"code": self.code}
         if self.source_name is not None:
             ext["source"] = self.source_name
         if self.customer_id is not None:
@@ -41,6 +43,18 @@ class UpstreamError(GatewayError):
     """An upstream could not give us what we asked for."""
 
     code = "UPSTREAM_UNAVAILABLE"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        customer_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, source=source, customer_id=customer_id)
+        # Seconds the upstream asked us to wait before trying again (its Retry-After).
+        self.retry_after = retry_after
 
 
 class UpstreamUnavailable(UpstreamError):
@@ -60,11 +74,9 @@ class UpstreamRateLimited(UpstreamError):
 
     code = "UPSTREAM_RATE_LIMITED"
 
-    def __init__(
-        self, message: str, *, source: str | None = None, retry_after: float | None = None
-    ) -> None:
-        super().__init__(message, source=source)
-        self.retry_after = retry_after
+
+class OutboundLimitReached(UpstreamRateLimited):
+    """Our own limits for the source left the call no turn before the request's deadline."""
 
 
 class UpstreamRejected(UpstreamError):
@@ -89,3 +101,87 @@ class BadRequest(GatewayError):
     """The client's request is malformed or asks for something impossible."""
 
     code = "BAD_REQUEST"
+
+
+class Unauthenticated(GatewayError):
+    """The request has no acceptable credentials: none, or a token or key we cannot accept."""
+
+    code = "UNAUTHENTICATED"
+
+
+class AuthUnavailable(GatewayError):
+    """A token could not be checked because the identity provider's keys cannot be fetched."""
+
+    code = "AUTH_UNAVAILABLE"
+
+
+class Forbidden(GatewayError):
+    """The caller is known but may not see this customer or this field."""
+
+    code = "FORBIDDEN"
+
+    def __init__(
+        self, message: str, *, customer_id: str | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message, customer_id=customer_id)
+        self.field = field
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        ext = super().extensions
+        if self.field is not None:
+            ext["field"] = self.field
+        return ext
+
+
+class QueryLimitExceeded(GatewayError):
+    """The operation is deeper, wider or costlier than the caller's client class may send."""
+
+    code = "QUERY_LIMIT_EXCEEDED"
+
+    def __init__(self, message: str, *, limit: str, maximum: int, actual: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.maximum = maximum
+        self.actual = actual
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {
+            **super().extensions,
+            "limit": self.limit,
+            "max": self.maximum,
+            "actual": self.actual,
+        }
+
+
+class RateLimited(GatewayError):
+    """The caller sent more requests than its rate limit allows; retry after a while."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {**super().extensions, "retryAfter": self.retry_after}
+
+
+class NotFound(GatewayError):
+    """The request names something the gateway does not have, such as a webhook."""
+
+    code = "NOT_FOUND"
+
+
+class ChangesMissed(GatewayError):
+    """A subscriber fell behind, or the gateway lost its feed, so changes went undelivered."""
+
+    code = "CHANGES_MISSED"
+
+
+class PayloadTooLarge(GatewayError):
+    """The request body is larger than the gateway accepts."""
+
+    code = "PAYLOAD_TOO_LARGE"

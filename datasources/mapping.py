@@ -6,7 +6,6 @@ None and records the reason in the instance's ``issues``; the rest of the record
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -15,16 +14,15 @@ import jmespath
 
 from datasources.coerce import build_coercer
 from datasources.config import FieldSpec
+from datasources.config_rules import PLAIN_PATH
 from datasources.models import NO_ISSUES, model_fields
 
 Getter = Callable[[Any], Any]
 
-_PLAIN_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
-
 
 def compile_path(path: str) -> Getter:
     """A getter for a JMESPath expression; dotted identifiers skip the JMESPath interpreter."""
-    if _PLAIN_PATH.fullmatch(path):
+    if PLAIN_PATH.fullmatch(path):
         keys = path.split(".")
         if len(keys) == 1:
             key = keys[0]

@@ -3,24 +3,66 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import httpx
 
+from datasources.cache import EntityCache
+from datasources.cache_config import CacheConfig
+from datasources.cached_source import CachedSource
 from datasources.client import SourceClient
 from datasources.config import SourceConfig
+from datasources.metrics import SourceMetrics
+from datasources.timer import SystemTimer, Timer
+from datasources.tracing import UpstreamTracer
+from datasources.upstream_auth import Clock, upstream_auth
 
 HttpFactory = Callable[[SourceConfig], httpx.AsyncClient]
 
 
 class SourceSet:
-    """The gateway's upstreams, opened at start-up and closed at shutdown."""
+    """The gateway's upstreams, opened at start-up and closed at shutdown.
 
-    def __init__(self, configs: Mapping[str, SourceConfig], http_factory: HttpFactory) -> None:
+    ``secrets`` maps the environment variable names that the sources' auth tables mention to
+    their values. ``clock`` (seconds) ages cached records and upstream access tokens.
+    ``timer`` (monotonic) drives request deadlines, breakers, quotas and retry waits.
+    ``tracer``, when given, traces every upstream call.
+    """
+
+    def __init__(
+        self,
+        configs: Mapping[str, SourceConfig],
+        http_factory: HttpFactory,
+        metrics: SourceMetrics,
+        cache: CacheConfig | None = None,
+        clock: Clock = time.time,
+        secrets: Mapping[str, str] | None = None,
+        timer: Timer | None = None,
+        tracer: UpstreamTracer | None = None,
+    ) -> None:
+        cache = cache or CacheConfig()
         self.configs = dict(configs)
+        self.metrics = metrics
         self._http = {name: http_factory(cfg) for name, cfg in configs.items()}
+        # One timer for every source: tests move time for breakers, queues and deadlines alike.
+        timer = timer or SystemTimer()
         self.clients = {
-            name: SourceClient(name, cfg, self._http[name]) for name, cfg in configs.items()
+            name: SourceClient(
+                name,
+                cfg,
+                self._http[name],
+                metrics,
+                upstream_auth(name, cfg, secrets or {}, self._http[name], clock),
+                timer,
+                tracer,
+            )
+            for name, cfg in configs.items()
+        }
+        self.cache = EntityCache(cache, configs, metrics, clock)
+        self._cached = {
+            name: CachedSource(client, self.cache, metrics, clock, coalesce=cache.coalesce)
+            for name, client in self.clients.items()
         }
         self.primary = next(name for name, cfg in configs.items() if cfg.primary)
         self._owners: dict[tuple[str, str], str] = {}
@@ -30,6 +72,29 @@ class SourceSet:
         self._entity_source: dict[str, str] = {
             cfg.entity: name for name, cfg in configs.items() if cfg.entity != "customer"
         }
+
+    def source(self, name: str) -> CachedSource:
+        """The named source behind its cache: what loaders fetch records through."""
+        return self._cached[name]
+
+    async def invalidate(self, source: str, customer_ids: Iterable[str]) -> None:
+        """Forget what is cached of these customers in ``source``, here and in every replica.
+
+        Call it after a write to the source; a failure of the shared tier is logged, not
+        raised (its entries then live out their ttl).
+        """
+        await self._cached[source].invalidate(list(customer_ids))
+
+    def forget_locally(self, source: str, customer_ids: Sequence[str]) -> None:
+        """Drop what this process holds of these customers in ``source``, after another
+        replica invalidated them everywhere else."""
+        cached = self._cached.get(source)
+        if cached is not None:
+            cached.forget_locally(customer_ids)
+
+    async def start(self) -> None:
+        """Join the other replicas' invalidations; call once the event loop runs."""
+        await self.cache.start()
 
     def owner(self, entity: str, field: str) -> str | None:
         """The source that feeds ``field`` of ``entity``, if any does."""
@@ -60,5 +125,16 @@ class SourceSet:
                 )
         return {name: frozenset(fields) for name, fields in wanted.items()}
 
+    def circuits(self) -> dict[str, str]:
+        """Each source's circuit breaker state, for readiness details."""
+        return {name: client.circuit for name, client in self.clients.items()}
+
+    @property
+    def closed(self) -> bool:
+        """True once every upstream HTTP client is closed."""
+        return all(http.is_closed for http in self._http.values())
+
     async def aclose(self) -> None:
+        await asyncio.gather(*(source.aclose() for source in self._cached.values()))
+        await self.cache.aclose()
         await asyncio.gather(*(client.aclose() for client in self._http.values()))

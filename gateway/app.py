@@ -1,74 +1,372 @@
-"""The Starlette application: /graphql (with GraphiQL), /healthz and /readyz."""
+"""The Starlette application: /graphql (with GraphiQL and subscriptions over WebSocket),
+/webhooks/{source}, /healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
+import httpx
 import orjson
+import redis.asyncio as redis
 import structlog
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    generate_latest,
+)
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.unset import UnsetType
 
-from datasources import SourceSet
-from gateway.settings import Settings
+from auth import Authenticator, Identity, IdentityRateLimiter, JwksCache, TokenVerifier
+from datasources import ChangeFeed, GatewayError, RequestBudget, SourceSet, SystemTimer, Timer
+from gateway.apq import (
+    MemoryQueryStore,
+    PersistedQueries,
+    PersistedQueryError,
+    QueryStore,
+    RedisQueryStore,
+    load_allow_list,
+)
+from gateway.body_limit import BodySizeLimit
+from gateway.compression import compression_middleware
+from gateway.guard import AuthGuard
+from gateway.headers import SecurityHeaders, graphiql_headers
+from gateway.metrics import GraphQLMetrics
+from gateway.observer import RequestObserver
+from gateway.request_record import OperationRecorder, request_record
+from gateway.responses import ErrorResponse, error_response
+from gateway.settings import ConfigError, Settings
+from gateway.subscriptions import ConnectionContext, SubscriptionSocket, accept_connection
+from gateway.tracing import RequestTracing, open_tracing
 from gateway.upstreams import open_sources
+from gateway.webhooks import WebhookEndpoint
 from resolvers import RequestContext
-from schema import DEMAND_TABLE, build_schema
+from schema import DEMAND_TABLE, GatewaySchema, build_schema
 
 log = structlog.get_logger("customer_graph.gateway")
 
+_NO_ONE = Identity.anonymous("", ())
+
 
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
-    """Strawberry's ASGI view with our context and a faster JSON encoder."""
+    """Strawberry's ASGI view with our context, persisted queries and a faster JSON encoder."""
 
-    def __init__(self, app_state: Any, *, graphiql: bool, fast_path: bool) -> None:
+    graphql_transport_ws_handler_class = SubscriptionSocket
+
+    def __init__(
+        self,
+        app_state: Any,
+        settings: Settings,
+        persisted: PersistedQueries | None,
+        timer: Timer,
+    ) -> None:
         super().__init__(
-            build_schema(fast_path=fast_path), graphql_ide="graphiql" if graphiql else None
+            build_schema(
+                settings.limits,
+                introspection=settings.server.introspection_enabled,
+                parser_cache_size=settings.server.parser_cache_size,
+                validation_cache_size=settings.server.validation_cache_size,
+                extra_extensions=[OperationRecorder],
+                fast_path=settings.server.fast_path,
+            ),
+            graphql_ide="graphiql" if settings.server.graphiql_enabled else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=settings.subscriptions.init_timeout),
+            max_subscriptions_per_connection=settings.subscriptions.max_per_connection,
+            allowed_origins=settings.http.cors_origins,
         )
         self._state = app_state
+        self._persisted = persisted
+        self._get_cache_control = settings.apq.get_cache_control
+        # Answers differ by caller: a cache may only reuse one for the same credentials.
+        self._vary = f"authorization, {settings.auth.api_key_header}"
+        self._server = settings.server
+        self._timer = timer
+        self._api_key_header = settings.auth.api_key_header
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
-        return RequestContext(self._state.sources, DEMAND_TABLE, request, response)
+        # AuthGuard sets the identity of every request that runs an operation. The GraphiQL
+        # page runs none; should anything else get here, a caller with no scopes reads nothing.
+        identity: Identity = getattr(request.state, "identity", _NO_ONE)
+        # The deadline starts now and covers every upstream call the operation makes.
+        budget = RequestBudget(
+            self._timer, self._server.request_deadline, self._server.retry_budget
+        )
+        record = request_record(request.state)
+        if record is not None:
+            record.budget = budget
+        # A WebSocket's caller is known only once its connection_init arrives.
+        context_class = ConnectionContext if isinstance(request, WebSocket) else RequestContext
+        return context_class(
+            self._state.sources,
+            DEMAND_TABLE,
+            request,
+            response,
+            identity=identity,
+            budget=budget,
+            idempotency_key=request.headers.get("idempotency-key"),
+            changes=self._state.changes,
+        )
+
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType:
+        assert isinstance(context, ConnectionContext)
+        state = self._state
+        await accept_connection(
+            context, state.authenticator, state.rate_limiter, self._api_key_header
+        )
+        # Acknowledged without a payload.
+        return UnsetType()
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        response = await super().render_graphql_ide(request)
+        response.headers.update(graphiql_headers(self.graphql_ide_html))
+        return response
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        if self._persisted is not None:
+            for item in parsed if isinstance(parsed, list) else [parsed]:
+                await self._persisted.resolve(item)
+        return parsed
 
-def create_app(settings: Settings) -> Starlette:
-    """The gateway for ``settings``; upstream clients open and close with the lifespan."""
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET by hash alone has no query either, and is no browser asking for GraphiQL.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        # Only a complete, current answer may be kept by HTTP caches.
+        request.state.cacheable = not result.errors and not (result.extensions or {})
+        record = request_record(request.state)
+        if record is not None:
+            record.add_result(result.data, result.errors)
+        return await super().process_result(request, result)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # Strawberry's own HTTP handling, plus the persisted-query errors and cache headers.
+        request = Request(scope, receive)
+        response: Response
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            response = PlainTextResponse(exc.reason, status_code=exc.status_code)
+            record = request_record(request.state)
+            if record is not None and exc.status_code == 400:
+                record.add_errors(["BAD_REQUEST"])
+        except PersistedQueryError as exc:
+            response = ErrorResponse(exc.body(), exc.status, (exc.code,))
+        else:
+            cacheable = getattr(request.state, "cacheable", False)
+            if self._get_cache_control and request.method == "GET" and cacheable:
+                response.headers["cache-control"] = self._get_cache_control
+                response.headers["vary"] = self._vary
+        await response(scope, receive, send)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.time,
+    timer: Timer | None = None,
+    tracing: RequestTracing | None = None,
+) -> Starlette:
+    """The gateway for ``settings``; upstream clients open and close with the lifespan.
+
+    ``clock`` (seconds since the epoch) decides cache freshness, token validity and the age
+    of the identity provider's keys; ``timer`` (monotonic) drives request deadlines,
+    breakers, outbound quotas, retry waits and request durations. Tests move both.
+    ``tracing`` replaces the one ``settings.tracing`` describes; it is shut down with the app.
+    """
+    timer = timer or SystemTimer()
+    tracing = tracing or open_tracing(settings.tracing)
+    apq_redis: redis.Redis | None = None
+    if settings.apq.enabled and settings.apq.store == "redis" and settings.cache.redis_url:
+        apq_redis = redis.Redis.from_url(
+            settings.cache.redis_url,
+            socket_timeout=settings.cache.redis_timeout,
+            socket_connect_timeout=settings.cache.redis_timeout,
+            # The client's own retries would multiply the deadline; a miss is harmless.
+            retry=Retry(NoBackoff(), 0),
+        )
+    persisted = _persisted_queries(settings, apq_redis) if settings.apq.enabled else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        sources: SourceSet = open_sources(settings)
+        sources: SourceSet = open_sources(
+            settings, registry, clock, timer, tracing.upstream if tracing else None
+        )
+        await sources.start()
+        changes = ChangeFeed(
+            settings.cache,
+            sources.metrics,
+            clock,
+            queue_size=settings.subscriptions.queue_size,
+            forget_locally=sources.forget_locally,
+        )
+        await changes.start()
+        auth_http = httpx.AsyncClient(
+            timeout=settings.auth.jwt.jwks_timeout_seconds if settings.auth.jwt else 5,
+            follow_redirects=False,
+        )
         app.state.sources = sources
+        app.state.changes = changes
+        app.state.authenticator = _authenticator(settings, auth_http, clock)
+        app.state.rate_limiter = IdentityRateLimiter.open(settings.limits.rate)
         app.state.ready = True
-        log.info("gateway started", sources=sorted(settings.sources))
+        log.info("gateway started", sources=sorted(settings.sources), mode=settings.server.mode)
+        if settings.server.mode == "development":
+            log.warning(
+                "development mode: requests without credentials run as the anonymous "
+                "developer; set server.mode = 'production' for deployments"
+            )
         try:
             yield
         finally:
             app.state.ready = False
+            await changes.aclose()
             await sources.aclose()
+            await auth_http.aclose()
+            await app.state.rate_limiter.aclose()
+            if apq_redis is not None:
+                await apq_redis.aclose()
+            if tracing is not None:
+                tracing.shutdown()
 
-    app = Starlette(lifespan=lifespan, exception_handlers={Exception: _internal_error})
-    graphql = GraphQLEndpoint(
-        app.state, graphiql=settings.server.graphiql, fast_path=settings.server.fast_path
+    # One registry per app: tests and multiple apps in a process never share counters.
+    # The process, platform and GC collectors only read at scrape time.
+    registry = CollectorRegistry()
+    for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+        registry.register(collector)
+    # Operation names label series only where an allow-list bounds them.
+    graphql_metrics = GraphQLMetrics(registry, name_operations=settings.apq.allow_list is not None)
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    middleware = [
+        # Outermost, so refusals by the layers below are logged and timed as well.
+        Middleware(
+            RequestObserver, path="/graphql", metrics=graphql_metrics, timer=timer, tracing=tracing
+        ),
+        Middleware(SecurityHeaders),
+    ]
+    if settings.http.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.http.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", settings.auth.api_key_header],
+                expose_headers=["retry-after", "www-authenticate"],
+                max_age=settings.http.cors_max_age,
+            )
+        )
+    middleware.append(Middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes))
+    app = Starlette(
+        lifespan=lifespan,
+        exception_handlers={Exception: _internal_error},
+        middleware=[*middleware, *compression_middleware(settings.compression)],
+    )
+    endpoint = GraphQLEndpoint(app.state, settings, persisted, timer)
+    # How many operations ran through compiled plans, and how many on Strawberry.
+    app.state.fast_path = (
+        endpoint.schema.fast_path if isinstance(endpoint.schema, GatewaySchema) else None
+    )
+    graphql = AuthGuard(
+        endpoint,
+        app.state,
+        realm=settings.auth.realm,
+        api_key_header=settings.auth.api_key_header,
     )
     app.router.routes.extend(
         [
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route(
+                "/webhooks/{source}",
+                WebhookEndpoint(settings.sources, settings.secrets, app.state, clock).handle,
+                methods=["POST"],
+            ),
             Route("/healthz", _healthz),
             Route("/readyz", _readyz),
+            Route("/metrics", metrics),
         ]
     )
     return app
+
+
+def _authenticator(
+    settings: Settings, http: httpx.AsyncClient, clock: Callable[[], float]
+) -> Authenticator:
+    jwt = settings.auth.jwt
+    tokens = None
+    if jwt is not None:
+        jwks = None
+        if jwt.jwks_url is not None:
+            jwks = JwksCache(
+                jwt.jwks_url,
+                http,
+                algorithms=jwt.algorithms,
+                cache_seconds=jwt.jwks_cache_seconds,
+                min_refresh_seconds=jwt.jwks_min_refresh_seconds,
+                clock=clock,
+            )
+        tokens = TokenVerifier(jwt, jwks=jwks, clock=clock)
+    return Authenticator(
+        settings.auth, tokens=tokens, allow_anonymous=settings.server.mode == "development"
+    )
+
+
+def _persisted_queries(settings: Settings, client: redis.Redis | None) -> PersistedQueries:
+    store: QueryStore
+    if client is not None:
+        store = RedisQueryStore(
+            client, f"{settings.cache.redis_prefix}apq:", settings.apq.redis_ttl
+        )
+    else:
+        store = MemoryQueryStore(settings.apq.max_entries)
+    allow_list = None
+    if settings.apq.allow_list is not None:
+        try:
+            allow_list = load_allow_list(settings.apq.allow_list)
+        except ValueError as exc:
+            raise ConfigError([f"apq.allow_list: {exc}"]) from None
+    return PersistedQueries(store, allow_list)
 
 
 async def _healthz(request: Request) -> Response:
@@ -76,14 +374,30 @@ async def _healthz(request: Request) -> Response:
 
 
 async def _readyz(request: Request) -> Response:
-    ready = getattr(request.app.state, "ready", False)
-    return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
+    # An open circuit is reported, not failed on: every replica shares the upstream, so
+    # taking this one out of rotation would not help, and partial answers still flow.
+    state = request.app.state
+    ready = getattr(state, "ready", False)
+    sources: SourceSet | None = getattr(state, "sources", None)
+    body: dict[str, Any] = {"ready": ready}
+    if request.query_params.get("verbose") in ("1", "true"):
+        body["phase"] = _phase(ready, sources)
+    if sources is not None:
+        body["sources"] = {name: {"circuit": c} for name, c in sources.circuits().items()}
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+def _phase(ready: bool, sources: SourceSet | None) -> str:
+    """Why the gateway is (not) ready: starting, serving, draining or stopped."""
+    if sources is None:
+        return "starting"
+    if sources.closed:
+        return "stopped"
+    # Readiness turns false before the sources close: on a signal, while requests drain.
+    return "serving" if ready else "draining"
 
 
 async def _internal_error(request: Request, exc: Exception) -> Response:
     # Never a bare 500 page or a traceback: log it, answer a GraphQL-shaped error.
     log.exception("unhandled error", path=request.url.path)
-    return JSONResponse(
-        {"errors": [{"message": "internal server error", "extensions": {"code": "INTERNAL"}}]},
-        status_code=500,
-    )
+    return error_response(GatewayError("internal server error"), 500)

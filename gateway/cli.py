@@ -1,27 +1,35 @@
-"""The ``customer-graph`` command: serve, sandbox, demo, check-config."""
+"""The ``customer-graph`` command: serve, sandbox, demo, check-config, hash-key, warm."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import gc
+import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import uvicorn
+from rich.console import Console
 from starlette.applications import Starlette
 
+from auth import generate_api_key, hash_api_key
 from gateway.app import create_app
 from gateway.logs import configure_logging
+from gateway.serve import GatewayServer
 from gateway.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
+from gateway.warm import WarmOptions, run_warm
+
+_WORKER_CONFIG_ENV = "CUSTOMER_GRAPH_WORKER_CONFIG"
+_WORKER_LOG_FORMAT_ENV = "CUSTOMER_GRAPH_WORKER_LOG_FORMAT"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    configure_logging(args.log_format if hasattr(args, "log_format") else "console")
     code: int = args.run(args)
     return code
 
@@ -37,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="overrides server.host")
     serve.add_argument("--port", type=int, default=None, help="overrides server.port")
     serve.add_argument("--workers", type=int, default=1, help="worker processes")
-    serve.add_argument("--log-format", choices=["json", "console"], default="json")
+    serve.add_argument(
+        "--log-format", choices=["json", "console"], default=None, help="overrides logging.format"
+    )
     serve.set_defaults(run=_serve)
 
     sandbox = commands.add_parser("sandbox", help="run the four sample upstream APIs")
@@ -56,7 +66,46 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check-config", help="validate a config file, report all errors")
     check.add_argument("file", type=Path, nargs="?", default=DEFAULT_CONFIG)
     check.set_defaults(run=_check_config)
+
+    hash_key = commands.add_parser(
+        "hash-key",
+        help="print the SHA-256 to configure for a partner API key (read from stdin)",
+    )
+    hash_key.add_argument(
+        "--generate", action="store_true", help="make a new random key and print it with its hash"
+    )
+    hash_key.set_defaults(run=_hash_key)
+
+    warm = commands.add_parser(
+        "warm", help="fill the shared cache (Redis) from every source, page by page, off-peak"
+    )
+    warm.add_argument("--config", type=Path, default=None, help="config file (TOML)")
+    warm.add_argument("--updated-since", type=_aware_datetime, default=None, metavar="TIME")
+    warm.add_argument("--pages", type=_positive, default=None, help="stop after N pages")
+    warm.add_argument(
+        "--page-size", type=_positive, default=None, help="default: one batch per source"
+    )
+    warm.add_argument("--after", default=None, metavar="CURSOR", help="resume from a cursor")
+    warm.add_argument("--concurrency", type=_positive, default=4, help="pages loading at once")
+    warm.set_defaults(run=_warm)
     return parser
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return number
+
+
+def _aware_datetime(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO 8601 time, got {value!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("expected a time with Z or an offset")
+    return moment
 
 
 def _sandbox_options(parser: argparse.ArgumentParser) -> None:
@@ -83,17 +132,20 @@ def _sandbox_app(args: argparse.Namespace) -> Starlette:
     return create_sandbox(SandboxSettings(customers=args.customers, seed=args.seed, faults=faults))
 
 
-def _load(path: Path | None) -> Settings | None:
+def _load(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings | None:
+    """The settings, or None after printing every problem (the server must not start)."""
     try:
-        return load_settings(path)
+        return load_settings(path, environ)
     except ConfigError as exc:
-        print(f"invalid configuration ({len(exc.problems)} problems):", file=sys.stderr)
+        count = len(exc.problems)
+        print(f"invalid configuration ({count} problem{'s' * (count != 1)}):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return None
 
 
 def _check_config(args: argparse.Namespace) -> int:
+    configure_logging("console")
     settings = _load(args.file)
     if settings is None:
         return 1
@@ -101,33 +153,97 @@ def _check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _hash_key(args: argparse.Namespace) -> int:
+    # The key is read from stdin, never from the command line, where shell history and
+    # process listings would keep it.
+    if args.generate:
+        key = generate_api_key()
+        print(f"key:    {key}\nsha256: {hash_api_key(key)}")
+        print("Give the key to the partner once; configure only the sha256.", file=sys.stderr)
+        return 0
+    key = (getpass.getpass("API key: ") if sys.stdin.isatty() else sys.stdin.readline()).strip()
+    if not key:
+        print("no key given on stdin", file=sys.stderr)
+        return 2
+    print(hash_api_key(key))
+    return 0
+
+
+def _warm(args: argparse.Namespace) -> int:
+    settings = _load(args.config)
+    if settings is None:
+        return 1
+    configure_logging("console", settings.logging.level)
+    options = WarmOptions(
+        pages=args.pages,
+        page_size=args.page_size,
+        updated_since=args.updated_since,
+        after=args.after,
+        concurrency=args.concurrency,
+    )
+    return run_warm(settings, options, Console(), Console(stderr=True))
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = _load(args.config)
     if settings is None:
         return 1
+    configure_logging(args.log_format or settings.logging.format, settings.logging.level)
     server = settings.server.model_copy(
         update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     )
     settings = settings.model_copy(update={"server": server})
+    if args.workers > 1:
+        # Worker processes import the app by name, so each loads the same file (and CG_* env).
+        # uvicorn's supervisor runs them: in-flight requests get shutdown_grace, but readiness
+        # does not turn false ahead of the stop as GatewayServer does for a single process.
+        os.environ[_WORKER_CONFIG_ENV] = str(args.config or DEFAULT_CONFIG)
+        if args.log_format:
+            os.environ[_WORKER_LOG_FORMAT_ENV] = args.log_format
+        uvicorn.run(
+            f"{__name__}:worker_app",
+            factory=True,
+            workers=args.workers,
+            host=server.host,
+            port=server.port,
+            timeout_graceful_shutdown=server.shutdown_grace,
+            log_config=None,
+            access_log=False,
+            loop="uvloop",
+            http="httptools",
+        )
+        return 0
     app = create_app(settings)
-    # What exists now lives as long as the process: keep it out of every collection
-    # (docs/performance.md: 11% less CPU per request on a 100-customer list).
-    gc.collect()
-    gc.freeze()
-    uvicorn.run(
-        app,
-        host=server.host,
-        port=server.port,
-        # Measured in docs/performance.md: 9% less CPU per small query than asyncio + h11.
-        loop="uvloop",
-        http="httptools",
-        log_config=None,
-        access_log=False,
-    )
+    _freeze_start_up()
+    # uvloop and httptools: measured in docs/performance.md, 9% less CPU per small query.
+    GatewayServer(app, server, loop="uvloop", http="httptools").run()
     return 0
 
 
+def worker_app() -> Starlette:
+    """The app of one ``serve --workers N`` process, from the config its parent validated."""
+    settings = load_settings(Path(os.environ[_WORKER_CONFIG_ENV]))
+    fmt = settings.logging.format
+    match os.environ.get(_WORKER_LOG_FORMAT_ENV):
+        case "console":
+            fmt = "console"
+        case "json":
+            fmt = "json"
+    configure_logging(fmt, settings.logging.level)
+    app = create_app(settings)
+    _freeze_start_up()
+    return app
+
+
+def _freeze_start_up() -> None:
+    # What exists before serving lives as long as the process: keep it out of every
+    # collection (docs/performance.md: 11% less CPU per request on a 100-customer list).
+    gc.collect()
+    gc.freeze()
+
+
 def _sandbox(args: argparse.Namespace) -> int:
+    configure_logging("console")
     try:
         app = _sandbox_app(args)
     except ValueError as exc:
@@ -145,11 +261,11 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"invalid sandbox options: {exc}", file=sys.stderr)
         return 2
     environ = {**os.environ, "SANDBOX_URL": f"http://{args.host}:{args.sandbox_port}"}
-    try:
-        settings = load_settings(None, environ)
-    except ConfigError as exc:
-        print("\n".join(exc.problems), file=sys.stderr)
+    settings = _load(None, environ)
+    if settings is None:
         return 1
+    # Readable lines: each GraphiQL query shows its access line in the terminal.
+    configure_logging("console", settings.logging.level)
     gateway_app = create_app(settings)
 
     async def run_both() -> None:

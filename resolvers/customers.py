@@ -73,7 +73,9 @@ async def list_customers(
     if not 0 < first <= listing.max_limit:
         raise BadRequest(f"first must be between 1 and {listing.max_limit}, got {first}")
     fields = ctx.plan(info)[primary]
-    ids, records, next_cursor = await client.list_page(first, after, updated_since, fields)
+    ids, records, next_cursor = await client.list_page(
+        first, after, updated_since, fields, caller_token=ctx.caller_token, budget=ctx.budget
+    )
     loader = ctx.loader(primary, fields)
     for cid, record in records.items():
         loader.prime(cid, record)

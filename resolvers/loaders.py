@@ -6,21 +6,33 @@ from typing import Any
 
 from aiodataloader import DataLoader
 
-from datasources import GatewayError, SourceClient
+from datasources import CachedSource, RequestBudget
+from resolvers.warnings import ResponseWarnings
 
 
 class SourceLoader(DataLoader[str, Any]):
-    """Loads one source's records by customer id; a failed batch fails each of its keys."""
+    """Loads one source's records by customer id; a customer that failed gets its error."""
 
-    def __init__(self, client: SourceClient, fields: frozenset[str]) -> None:
-        # The client chunks to the upstream's batch size itself and runs chunks concurrently.
+    def __init__(
+        self,
+        source: CachedSource,
+        fields: frozenset[str],
+        warnings: ResponseWarnings,
+        caller_token: str | None = None,
+        budget: RequestBudget | None = None,
+    ) -> None:
+        # The source chunks to the upstream's batch size itself and runs chunks concurrently.
         super().__init__(max_batch_size=None)
-        self._client = client
+        self._source = source
         self._fields = fields
+        self._warnings = warnings
+        self._caller_token = caller_token
+        self._budget = budget
 
     async def batch_load_fn(self, keys: list[str]) -> list[Any]:
-        try:
-            records = await self._client.fetch_many(keys, self._fields)
-        except GatewayError as exc:
-            return [exc] * len(keys)
-        return [records.get(key) for key in keys]
+        fetched = await self._source.fetch_many(
+            keys, self._fields, caller_token=self._caller_token, budget=self._budget
+        )
+        if fetched.stale:
+            self._warnings.stale_data(self._source.name, fetched.stale)
+        return [fetched.errors.get(key) or fetched.records.get(key) for key in keys]

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp
 from . import crm, loyalty, orders, preferences
 from .control import control_routes
 from .data import Dataset
-from .edits import CustomerStore
+from .edits import CustomerStore, PreferenceStore
 from .faults import FaultMiddleware, FaultTable
 from .openapi import crm as crm_doc
 from .openapi import loyalty as loyalty_doc
@@ -55,7 +55,7 @@ def create_app(settings: SandboxSettings) -> Starlette:
         ),
         _UpstreamAPI(
             "preferences",
-            preferences.create_preferences_app(dataset),
+            preferences.create_preferences_app(PreferenceStore(dataset)),
             preferences.requested_keys,
             preferences_doc.DOCUMENT,
         ),

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from . import params
 from .data import Customer
-from .edits import CustomerStore, EditRejected, StoredResult, fingerprint
+from .edits import CustomerStore, EditRejected, IdempotencyLog, StoredResult, fingerprint
 from .keys import is_customer_id
 from .params import BadRequest
 from .responses import ORJSONResponse, bad_request, error
@@ -26,6 +26,7 @@ CUSTOMER_FIELDS = tuple(field.name for field in dataclasses.fields(Customer))
 
 def create_crm_app(store: CustomerStore, size: int) -> Starlette:
     """The CRM sub-app over `store`, whose customers have ids 1..`size`."""
+    answers = IdempotencyLog()
 
     async def batch(request: Request) -> Response:
         ids = params.split_list(params.required(request.query_params, "ids"))
@@ -74,13 +75,13 @@ def create_crm_app(store: CustomerStore, size: int) -> Starlette:
         key = request.headers.get("idempotency-key")
         identity = fingerprint(customer_id, body)
         try:
-            stored = store.replay(key, identity) if key else None
+            stored = answers.replay(key, identity) if key else None
         except EditRejected as exc:
             return error(exc.status, str(exc))
         if stored is None:
             stored = StoredResult(identity, *_apply(store, customer_id, body))
             if key:
-                store.remember(key, stored)
+                answers.remember(key, stored)
         return Response(stored.body, stored.status, media_type="application/json")
 
     return Starlette(

@@ -1,4 +1,4 @@
-"""CRM writes: an in-memory overlay over the generated customers, with idempotency keys."""
+"""Writes: in-memory overlays over the generated customers and preferences, idempotency keys."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 
 import orjson
 
-from .data import Customer, Dataset
-from .vocabulary import SEGMENTS
+from .data import ChannelPreference, Customer, Dataset
+from .keys import customer_ref
+from .vocabulary import CHANNELS, SEGMENTS
 
 EDITABLE_FIELDS = ("first_name", "last_name", "email", "phone", "city", "segment")
 
@@ -44,7 +45,6 @@ class CustomerStore:
         self._dataset = dataset
         self._clock = clock
         self._edited: dict[str, Customer] = {}
-        self._results: dict[str, StoredResult] = {}
 
     def get(self, customer_id: str) -> Customer | None:
         """The current state of a customer, or None if unknown."""
@@ -73,6 +73,59 @@ class CustomerStore:
         updated = dataclasses.replace(current, **dict(changes), updated_at=self._clock())
         self._edited[customer_id] = updated
         return updated
+
+
+class PreferenceStore:
+    """Channel preferences as the preferences API serves them: generated, with writes applied."""
+
+    def __init__(self, dataset: Dataset, clock: Callable[[], datetime] = utc_now) -> None:
+        self._dataset = dataset
+        self._clock = clock
+        self._edited: dict[tuple[str, str], ChannelPreference] = {}
+
+    def get(self, customer_id: str) -> tuple[ChannelPreference, ...]:
+        """The customer's current preferences in channel order; empty for unknown customers."""
+        current = {p.channel: p for p in self._dataset.preferences(customer_id)}
+        for channel in CHANNELS:
+            edited = self._edited.get((customer_id, channel))
+            if edited is not None:
+                current[channel] = edited
+        return tuple(current[c] for c in CHANNELS if c in current)
+
+    def put(self, customer_id: str, channel: str, form: Mapping[str, str]) -> ChannelPreference:
+        """Set one channel from `opt_in` (Y/N) and optional `language`; raises EditRejected."""
+        if self._dataset.customer(customer_id) is None:
+            raise EditRejected(404, "not found")
+        if channel not in CHANNELS:
+            raise EditRejected(400, f"channel must be one of {', '.join(CHANNELS)}")
+        unknown = sorted(set(form) - {"opt_in", "language"})
+        if unknown:
+            raise EditRejected(400, f"cannot set {unknown}; settable: opt_in, language")
+        if form.get("opt_in") not in ("Y", "N"):
+            raise EditRejected(400, "opt_in must be Y or N")
+        # Every generated customer has at least one channel, all in the same language.
+        known = self.get(customer_id)
+        existing = next((p for p in known if p.channel == channel), known[0])
+        language = form.get("language") or existing.language
+        if len(language) != 2 or not language.isalpha():
+            raise EditRejected(400, "language must be a two-letter ISO 639-1 code")
+        updated = ChannelPreference(
+            customer_id=customer_id,
+            customer_ref=customer_ref(customer_id),
+            channel=channel,
+            opt_in=form["opt_in"] == "Y",
+            language=language.lower(),
+            updated=self._clock().date(),
+        )
+        self._edited[(customer_id, channel)] = updated
+        return updated
+
+
+class IdempotencyLog:
+    """The answers given to requests carrying an Idempotency-Key, replayed for repeats."""
+
+    def __init__(self) -> None:
+        self._results: dict[str, StoredResult] = {}
 
     def replay(self, key: str, fingerprint: bytes) -> StoredResult | None:
         """The stored answer for a key; EditRejected(422) if reused for another body."""

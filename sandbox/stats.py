@@ -17,7 +17,11 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 @dataclass
 class RequestEvent:
-    """One request to an API; `answered` stays None if no response was sent (hang, drop)."""
+    """One request to an API; `answered` stays None if no response was sent (hang, drop).
+
+    `traceparent` is the W3C trace context header the request carried, if any: the only
+    header recorded, so tests can check that traces reach the upstreams.
+    """
 
     method: str
     path: str
@@ -25,6 +29,7 @@ class RequestEvent:
     arrived: int
     answered: int | None = None
     status: int | None = None
+    traceparent: str | None = None
 
 
 @dataclass
@@ -47,9 +52,17 @@ class StatsRecorder:
         self._seq += 1
         return self._seq
 
-    def arrive(self, api: str, method: str, path: str, query: str, keys: list[str]) -> RequestEvent:
+    def arrive(
+        self,
+        api: str,
+        method: str,
+        path: str,
+        query: str,
+        keys: list[str],
+        traceparent: str | None = None,
+    ) -> RequestEvent:
         """Record a request arriving at `api`."""
-        event = RequestEvent(method, path, query, arrived=self._next())
+        event = RequestEvent(method, path, query, arrived=self._next(), traceparent=traceparent)
         self._apis[api].ids.append(keys)
         self._apis[api].events.append(event)
         return event
@@ -95,7 +108,12 @@ class StatsMiddleware:
             body, receive = await _buffer_body(receive)
         query = scope["query_string"].decode("latin-1")
         keys = self._requested_keys(route_path(scope), QueryParams(query), body)
-        event = self._recorder.arrive(self._api, scope["method"], scope["path"], query, keys)
+        traceparent = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k == b"traceparent"), None
+        )
+        event = self._recorder.arrive(
+            self._api, scope["method"], scope["path"], query, keys, traceparent
+        )
 
         async def send_and_record(message: Message) -> None:
             starting = message["type"] == "http.response.start"

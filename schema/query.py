@@ -1,11 +1,18 @@
-"""The root Query type."""
+"""The root Query type.
+
+Who may read which customer is checked here, before anything is loaded; which fields of a
+customer they may see is checked on the fields themselves (see schema/permissions.py).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
+from auth import Identity, can_list_customers, can_read_customer
+from datasources import BadRequest, Forbidden
 from resolvers import RequestContext, list_customers, load_customers
 from schema.convert import build_customer
 from schema.types import Customer, CustomerConnection, CustomerEdge, PageInfo
@@ -13,13 +20,34 @@ from schema.types import Customer, CustomerConnection, CustomerEdge, PageInfo
 MAX_IDS = 1000
 
 
+def _refusal(identity: Identity, customer_id: str) -> Forbidden:
+    if identity.kind == "consumer":
+        message = f"not allowed to read customer {customer_id}: you may read only yourself"
+    else:
+        message = f"not allowed to read customer {customer_id}: it needs customers:read"
+    return Forbidden(message, customer_id=customer_id)
+
+
 @strawberry.type
 class Query:
+    @strawberry.field(
+        description="The signed-in consumer's own customer record; null for other callers."
+    )
+    async def me(self, info: strawberry.Info[RequestContext, None]) -> Customer | None:
+        ctx = info.context
+        customer_id = ctx.identity.customer_id
+        if customer_id is None:
+            return None
+        (records,) = await load_customers(ctx, info._raw_info, [customer_id])
+        return build_customer(records, ctx.sources) if records is not None else None
+
     @strawberry.field(description="One customer by id; null when no source knows the id.")
     async def customer(
         self, info: strawberry.Info[RequestContext, None], id: strawberry.ID
     ) -> Customer | None:
         ctx = info.context
+        if not can_read_customer(ctx.identity, str(id)):
+            raise _refusal(ctx.identity, str(id))
         (records,) = await load_customers(ctx, info._raw_info, [str(id)])
         return build_customer(records, ctx.sources) if records is not None else None
 
@@ -30,15 +58,27 @@ class Query:
     async def customers(
         self, info: strawberry.Info[RequestContext, None], ids: list[strawberry.ID]
     ) -> list[Customer | None]:
-        from datasources import BadRequest
-
         if len(ids) > MAX_IDS:
             raise BadRequest(f"at most {MAX_IDS} ids per query, got {len(ids)}")
         ctx = info.context
-        loaded = await load_customers(ctx, info._raw_info, [str(i) for i in ids])
-        return [build_customer(r, ctx.sources) if r is not None else None for r in loaded]
+        wanted = [str(i) for i in ids]
+        allowed = [i for i in wanted if can_read_customer(ctx.identity, i)]
+        loaded = await load_customers(ctx, info._raw_info, allowed) if allowed else []
+        by_id = dict(zip(allowed, loaded, strict=True))
+        out: list[Any] = []
+        for i in wanted:
+            if i not in by_id:
+                # Null with its own FORBIDDEN error; the customers the caller may read stand.
+                out.append(_refusal(ctx.identity, i))
+            else:
+                records = by_id[i]
+                out.append(build_customer(records, ctx.sources) if records is not None else None)
+        return out
 
-    @strawberry.field(description="All customers, page by page, optionally changed since a time.")
+    @strawberry.field(
+        description="All customers, page by page. With updatedSince, the delta query: only "
+        "customers the primary source changed since then (see docs/sync.md)."
+    )
     async def customer_list(
         self,
         info: strawberry.Info[RequestContext, None],
@@ -47,6 +87,8 @@ class Query:
         updated_since: datetime | None = None,
     ) -> CustomerConnection:
         ctx = info.context
+        if not can_list_customers(ctx.identity):
+            raise Forbidden("not allowed to list customers: it needs customers:read")
         page = await list_customers(ctx, info._raw_info, first, after, updated_since)
         edges = [
             CustomerEdge(cursor=page.next_cursor or "", node=build_customer(c, ctx.sources))

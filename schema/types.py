@@ -2,7 +2,8 @@
 
 Values already loaded are plain attributes (no resolver per scalar). A field whose source
 failed or sent an invalid value holds the error itself: graphql-core raises an exception
-found as a field value at that field's path, so only that field is null.
+found as a field value at that field's path, so only that field is null. Personal data
+fields are guarded: who may read them is decided by ``auth.permissions``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import strawberry
 
 from schema.money import to_amount
+from schema.permissions import guarded
 
 
 @strawberry.type(description="An amount of money in a currency.")
@@ -86,9 +88,9 @@ class Customer:
     first_name: str | None
     last_name: str | None
     name: str | None = strawberry.field(description="First and last name.")
-    email: str | None
-    phone: str | None
-    birth_date: date | None
+    email: str | None = guarded("email")
+    phone: str | None = guarded("phone")
+    birth_date: date | None = guarded("birthDate")
     country: str | None = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
     city: str | None
     segment: str | None

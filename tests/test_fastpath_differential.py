@@ -3,9 +3,11 @@
 Generated operations (aliases, merged fields, fragments, directives, variables, nested lists)
 run against two gateways over the same sandbox, one with ``server.fast_path`` off; the JSON
 bodies must be byte-identical (data, error messages, paths, locations, extensions) and the
-sandbox must have seen the same calls. Faults make whole sources fail, so nulls bubble; a
-second pair of gateways maps upstream attributes wrongly, so values are invalid. The last
-test runs both executors in-process over generated object graphs full of invalid values.
+sandbox must have seen the same calls. Callers differ in what they may read (PII fields,
+other customers, the list), so FORBIDDEN fields and customers appear; faults make whole
+sources fail, so nulls bubble; a second pair of gateways maps upstream attributes wrongly, so
+values are invalid. The last test runs both executors in-process over generated object
+graphs full of invalid values.
 
 Call counts are compared on operations whose root cannot be nulled: when a non-null root
 field fails, graphql-core abandons its sibling root fields, and whether their upstream calls
@@ -31,6 +33,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.applications import Starlette
 
+from auth import Identity
 from datasources import UpstreamDataInvalid, UpstreamUnavailable
 from gateway.app import create_app
 from sandbox.server import run_in_thread
@@ -39,6 +42,7 @@ from schema.fastpath import FastPath, FastPathSchema
 from schema.types import ChannelPreference, Customer, LoyaltyMembership, Money, Order, OrderLine
 from tests.conftest import Gateway, Sandbox, sandbox_settings
 from tests.operation_strategies import Operation, integer, operations, string
+from tests.tokens import PARTNER_KEY, PII_PARTNER_KEY, auth_env, bearer, claims, hs256, staff_claims
 
 SCHEMA = build_schema()._schema
 
@@ -60,6 +64,15 @@ IDS = ["1", "2", "3", "17", "42", "999999"]
 # its listing call, whether its ids share that batch is a race, with or without the fast path.
 MALFORMED_IDS = ["abc"]
 
+# Who asks: PII needs pii:read or self-access; consumers read only themselves, list nothing.
+CALLERS: dict[str, dict[str, str]] = {
+    "partner": {"x-api-key": PARTNER_KEY},
+    "partner with pii:read": {"x-api-key": PII_PARTNER_KEY},
+    "consumer 1": bearer(hs256(claims("1"))),
+    "consumer 42": bearer(hs256(claims("42"))),
+    "staff": bearer(hs256(staff_claims("customers:read pii:read"))),
+}
+
 FAULTS: list[dict[str, dict[str, Any]]] = [
     {},
     {},
@@ -68,6 +81,23 @@ FAULTS: list[dict[str, dict[str, Any]]] = [
     {"preferences": {"failure_rate": 1.0}, "loyalty": {"failure_rate": 1.0}},
     {"crm": {"failure_rate": 1.0}},
 ]
+
+SOURCES = ("CRM", "ORDERS", "LOYALTY", "PREFERENCES")
+UNLIMITED = "1000000/minute"
+# Production mode, no entity cache. What depends on time is off, so both gateways meet the
+# same upstream answers: retries (random waits, one budget shared by the calls of a request),
+# circuit breakers (time windows) and rate limits; query limits would refuse large examples.
+GATEWAY_ENV = {
+    **auth_env(),
+    **{f"CG_SOURCES__{s}__RETRIES__ATTEMPTS": "1" for s in SOURCES},
+    **{f"CG_SOURCES__{s}__BREAKER__MIN_CALLS": "1000000000" for s in SOURCES},
+    **{f"CG_LIMITS__RATE__{c}": UNLIMITED for c in ("CONSUMER", "STAFF", "PARTNER")},
+    "CG_LIMITS__QUERY__MAX_DEPTH": "100",
+    "CG_LIMITS__QUERY__MAX_ALIASES": "100000",
+    "CG_LIMITS__QUERY__MAX_TOKENS": "1000000",
+    "CG_LIMITS__QUERY__MAX_COST": "1000000000",
+    "CG_LIMITS__QUERY_BY_CLASS__CONSUMER__MAX_COST": "1000000000",
+}
 
 # Upstream attributes read as the wrong thing: invalid dates, amounts and (non-null) order ids.
 INVALID_DATA = {
@@ -90,10 +120,12 @@ def pairs(sandbox_server: Sandbox) -> Iterator[dict[str, GatewayPair]]:
     with ExitStack() as stack:
 
         def pair(**env: str) -> GatewayPair:
-            fast_app = create_app(sandbox_settings(sandbox_server.url, **env))
-            plain_app = create_app(
-                sandbox_settings(sandbox_server.url, CG_SERVER__FAST_PATH="false", **env)
-            )
+            def app(**more: str) -> Starlette:
+                settings = sandbox_settings(sandbox_server.url, **GATEWAY_ENV, **env, **more)
+                # The tokens' clock, so they stay valid however long the run takes.
+                return create_app(settings, clock=lambda: claims()["iat"])
+
+            fast_app, plain_app = app(), app(CG_SERVER__FAST_PATH="false")
             assert _fast_path(plain_app) is None
             plans = _fast_path(fast_app)
             assert plans is not None
@@ -107,17 +139,18 @@ def pairs(sandbox_server: Sandbox) -> Iterator[dict[str, GatewayPair]]:
 
 
 def _fast_path(app: Starlette) -> FastPath | None:
-    (endpoint,) = [r.endpoint for r in app.routes if getattr(r, "path", None) == "/graphql"]
-    fast_path: FastPath | None = endpoint.schema.fast_path
+    fast_path: FastPath | None = app.state.fast_path
     return fast_path
 
 
-def _run(sandbox: Sandbox, gateway: Gateway, operation: Operation, faults: Any) -> Any:
+def _run(sandbox: Sandbox, gateway: Gateway, operation: Operation, faults: Any, caller: str) -> Any:
     sandbox.reset()
     if faults:
         sandbox.set_faults(**faults)
     response = gateway.http.post(
-        "/graphql", json={"query": operation.query, "variables": operation.variables}
+        "/graphql",
+        json={"query": operation.query, "variables": operation.variables},
+        headers=CALLERS[caller],
     )
     assert response.status_code == 200, response.text
     return response.content, sandbox.calls()
@@ -138,6 +171,7 @@ GATEWAY_SETTINGS = settings(
     ),
     faults=st.sampled_from(FAULTS),
     data=st.sampled_from(["valid", "valid", "invalid"]),
+    caller=st.sampled_from(sorted(CALLERS)),
 )
 def test_fast_path_answers_as_strawberry_does_with_the_same_calls(
     pairs: dict[str, GatewayPair],
@@ -145,11 +179,12 @@ def test_fast_path_answers_as_strawberry_does_with_the_same_calls(
     operation: Operation,
     faults: dict[str, Any],
     data: str,
+    caller: str,
 ) -> None:
     pair = pairs[data]
     planned = pair.plans.planned
-    fast_body, fast_calls = _run(sandbox, pair.fast, operation, faults)
-    plain_body, plain_calls = _run(sandbox, pair.plain, operation, faults)
+    fast_body, fast_calls = _run(sandbox, pair.fast, operation, faults, caller)
+    plain_body, plain_calls = _run(sandbox, pair.plain, operation, faults, caller)
     assert pair.plans.planned == planned + 1
     assert fast_body.decode() == plain_body.decode()
     assert fast_calls == plain_calls
@@ -160,6 +195,7 @@ def test_fast_path_answers_as_strawberry_does_with_the_same_calls(
     operation=operations(SCHEMA, _gateway_scalars(IDS)),
     faults=st.sampled_from(FAULTS),
     data=st.sampled_from(["valid", "valid", "invalid"]),
+    caller=st.sampled_from(sorted(CALLERS)),
 )
 def test_fast_path_answers_as_strawberry_does_on_every_root_field(
     pairs: dict[str, GatewayPair],
@@ -167,11 +203,12 @@ def test_fast_path_answers_as_strawberry_does_on_every_root_field(
     operation: Operation,
     faults: dict[str, Any],
     data: str,
+    caller: str,
 ) -> None:
     pair = pairs[data]
     planned = pair.plans.planned
-    fast_body, _ = _run(sandbox, pair.fast, operation, faults)
-    plain_body, _ = _run(sandbox, pair.plain, operation, faults)
+    fast_body, _ = _run(sandbox, pair.fast, operation, faults, caller)
+    plain_body, _ = _run(sandbox, pair.plain, operation, faults, caller)
     assert pair.plans.planned == planned + 1
     assert fast_body.decode() == plain_body.decode()
 
@@ -182,17 +219,30 @@ def test_fast_path_answers_as_strawberry_does_on_every_root_field(
 @strawberry.type
 class GeneratedQuery:
     @strawberry.field
-    async def customer(self, info: strawberry.Info[dict[str, Any], None]) -> Customer | None:
+    async def customer(self, info: strawberry.Info[Generated, None]) -> Customer | None:
         await asyncio.sleep(0)
-        customer: Customer = info.context["customer"]
-        return customer
+        return info.context.customer
 
     @strawberry.field
-    def customers(self, info: strawberry.Info[dict[str, Any], None]) -> list[Customer | None]:
+    def customers(self, info: strawberry.Info[Generated, None]) -> list[Customer | None]:
         # Sometimes an error: this non-null root field then fails while ``customer`` runs.
-        customers: list[Customer | None] = info.context["customers"]
-        return customers
+        return info.context.customers  # type: ignore[return-value]
 
+
+@dataclass
+class Generated:
+    """The request context: who asks (for the PII fields' permissions) and the objects."""
+
+    identity: Identity
+    customers: list[Customer | None] | Exception
+    customer: Customer
+
+
+IDENTITIES = [
+    Identity.partner("acme", ["customers:read"]),
+    Identity.partner("bank", ["customers:read", "pii:read"]),
+    Identity.consumer("1"),
+]
 
 FAILURE = UpstreamDataInvalid("points: not a number", source="loyalty", customer_id="7")
 OUTAGE = UpstreamUnavailable("upstream answered 503", source="orders")
@@ -282,7 +332,7 @@ OBJECT_SCALARS = {
 }
 
 
-def _result(schema: strawberry.Schema, operation: Operation, context: dict[str, Any]) -> Any:
+def _result(schema: strawberry.Schema, operation: Operation, context: Generated) -> Any:
     result = asyncio.run(schema.execute(operation.query, operation.variables, context))
     errors = [error.formatted for error in result.errors or ()]
     return result.data, errors
@@ -303,12 +353,17 @@ def _quiet_strawberry() -> Iterator[None]:
     customers=st.lists(st.one_of(CUSTOMER, st.none()), min_size=1, max_size=3),
     customer=CUSTOMER,
     outage=st.integers(0, 9).map(lambda n: n == 0),
+    identity=st.sampled_from(IDENTITIES),
 )
 def test_fast_path_completes_invalid_values_as_graphql_core_does(
-    operation: Operation, customers: list[Customer | None], customer: Customer, outage: bool
+    operation: Operation,
+    customers: list[Customer | None],
+    customer: Customer,
+    outage: bool,
+    identity: Identity,
 ) -> None:
     # An outage fails the non-null root field ``customers`` while ``customer`` is running.
-    context = {"customers": OUTAGE if outage else customers, "customer": customer}
+    context = Generated(identity, OUTAGE if outage else customers, customer)
     assert FAST.fast_path is not None
     planned = FAST.fast_path.planned
     assert _result(FAST, operation, context) == _result(PLAIN, operation, context)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import Gateway
+from tests.conftest import Gateway, Sandbox
 
 
 def test_graphiql_is_served_to_a_browser(gateway: Gateway) -> None:
@@ -41,3 +41,24 @@ def test_malformed_body_is_a_client_error(gateway: Gateway) -> None:
 def test_health_and_readiness(gateway: Gateway) -> None:
     assert gateway.http.get("/healthz").json() == {"status": "ok"}
     assert gateway.http.get("/readyz").status_code == 200
+
+
+def test_metrics_count_upstream_calls(gateway: Gateway) -> None:
+    gateway.query('{ customer(id: "11") { email } }')
+    text = gateway.http.get("/metrics").text
+    line = next(
+        ln
+        for ln in text.splitlines()
+        if ln.startswith('customer_graph_upstream_requests_total{outcome="ok",source="crm"}')
+    )
+    assert float(line.rsplit(" ", 1)[1]) >= 1
+
+
+def test_upstream_failure_is_a_typed_field_error(gateway: Gateway, sandbox: Sandbox) -> None:
+    sandbox.set_faults(loyalty={"failure_rate": 1.0, "status": 500})
+    body = gateway.query('{ customer(id: "2") { email loyalty { tier } } }')
+    assert body["data"]["customer"]["email"] == sandbox.data.customer("2").email  # type: ignore[union-attr]
+    assert body["data"]["customer"]["loyalty"] is None
+    (error,) = body["errors"]
+    assert error["path"] == ["customer", "loyalty"]
+    assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE", "source": "loyalty"}

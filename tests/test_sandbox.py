@@ -505,6 +505,37 @@ def test_dropped_write_is_applied_but_client_sees_connection_error(http: str) ->
         assert event["answered"] is None
 
 
+def _channel_rows(client: httpx.Client, customer_id: str) -> dict[str, list[str]]:
+    response = client.get("/preferences/export", params={"customer": customer_ref(customer_id)})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    return {row[1]: row for row in rows[1:]}
+
+
+def test_put_sets_one_channel_and_the_export_shows_it(client: httpx.Client) -> None:
+    path = f"/preferences/customers/{customer_ref('30')}/channels/sms"
+    response = client.put(path, data={"opt_in": "Y", "language": "fr"})
+    assert response.status_code == 200
+    today = datetime.now(UTC).strftime("%d.%m.%Y")
+    assert _channel_rows(client, "30")["sms"] == [customer_ref("30"), "sms", "Y", "fr", today]
+    assert client.put(path, data={"opt_in": "maybe"}).status_code == 400
+    assert client.put(path, data={"opt_in": "Y", "colour": "red"}).status_code == 400
+    assert client.put(path.replace("sms", "fax"), data={"opt_in": "Y"}).status_code == 400
+    missing = f"/preferences/customers/{customer_ref('99999')}/channels/sms"
+    assert client.put(missing, data={"opt_in": "Y"}).status_code == 404
+
+
+def test_same_idempotency_key_applies_a_put_once(client: httpx.Client) -> None:
+    path = f"/preferences/customers/{customer_ref('31')}/channels/email"
+    keyed = {"Idempotency-Key": "put-31-a"}
+    first = client.put(path, data={"opt_in": "Y"}, headers=keyed)
+    client.put(path, data={"opt_in": "N"})
+    repeat = client.put(path, data={"opt_in": "Y"}, headers=keyed)
+    assert (repeat.status_code, repeat.content) == (first.status_code, first.content)
+    assert _channel_rows(client, "31")["email"][2] == "N"
+    assert client.put(path, data={"opt_in": "N"}, headers=keyed).status_code == 422
+    assert client.get("/_stats").json()["preferences"]["ids"][0] == [customer_ref("31")]
+
+
 # --- control and documents ---
 
 

@@ -11,10 +11,11 @@ from typing import Any
 from datasources.codecs.csv import decode_csv
 from datasources.codecs.errors import CodecError
 from datasources.codecs.json import decode_json
+from datasources.codecs.media import accepts_media_type, media_types
 from datasources.codecs.xml import decode_xml, encode_xml_ids
 from datasources.config import SourceConfig
 
-__all__ = ["CodecError", "decode", "encode_xml_ids"]
+__all__ = ["CodecError", "accepts_media_type", "decode", "encode_xml_ids", "media_types"]
 
 
 def decode(config: SourceConfig, body: bytes) -> Any:

@@ -1,0 +1,36 @@
+"""How long and how much each scenario measures: the quick and the full plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Durations in seconds, sizes in customers."""
+
+    name: str
+    call_sizes: tuple[int, ...] = (1, 10, 100, 1000)
+    latency_sizes: tuple[int, ...] = (1, 100)
+    latency_ms: float = 20
+    latency_seconds: float = 15
+    throughput_concurrency: int = 32
+    throughput_seconds: float = 20
+    throughput_ids: int = 1000
+    large_list_size: int = 1000
+    large_list_seconds: float = 15
+    reference_repeats: int = 30
+    memory_customers: int = 100_000
+    memory_batch: int = 1000
+
+
+FULL = Plan(name="full")
+
+QUICK = Plan(
+    name="quick",
+    latency_seconds=2,
+    throughput_seconds=3,
+    large_list_seconds=3,
+    reference_repeats=5,
+    memory_customers=20_000,
+)

@@ -1,0 +1,77 @@
+"""Filling the cache ahead of traffic: the primary's listing, page by page, and for each page
+one batch per other source, through the same cached sources every query uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from datasources.budget import RequestBudget
+from datasources.cache import retention
+from datasources.errors import UpstreamRejected
+from datasources.sources import SourceSet
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPage:
+    """One page of the primary's listing: its customers, and the cursor of the next page."""
+
+    customer_ids: list[str]
+    next_cursor: str | None
+
+
+class CacheWarmer:
+    """Warms every source whose records are cached and the same for every caller.
+
+    A source that forwards the caller's token answers per caller, and one with no cache
+    lifetime keeps nothing: both are ``skipped``, with the reason.
+    """
+
+    def __init__(self, sources: SourceSet, clock: Callable[[], float]) -> None:
+        self._sources = sources
+        self._clock = clock
+        self.skipped: dict[str, str] = {}
+        for name, config in sources.configs.items():
+            if config.forward_caller_token:
+                self.skipped[name] = "answers per caller (forward_caller_token)"
+            elif retention(config) <= 0:
+                self.skipped[name] = "not cached (ttl and stale windows are 0)"
+        primary = sources.primary
+        config = sources.configs[primary]
+        if config.listing is None or config.forward_caller_token:
+            reason = "it has no listing" if config.listing is None else self.skipped[primary]
+            raise UpstreamRejected(f"cannot page through the customers: {reason}", source=primary)
+        self.primary = primary
+        self.max_page_size = config.listing.max_limit
+        self.others = [n for n in sources.configs if n != primary and n not in self.skipped]
+
+    @property
+    def page_size(self) -> int:
+        """The largest page every source fetches in one call: the listing's limit or the
+        smallest batch size, whichever is less."""
+        sizes = [self._sources.configs[n].batch.max_batch_size for n in self.others]
+        return min([self.max_page_size, *sizes])
+
+    async def list_page(
+        self,
+        size: int,
+        after: str | None,
+        updated_since: datetime | None,
+        budget: RequestBudget | None = None,
+    ) -> ListedPage:
+        """The next page of customers; their primary records go straight into the cache."""
+        started = self._clock()
+        client = self._sources.clients[self.primary]
+        ids, records, next_cursor = await client.list_page(
+            size, after, updated_since, None, budget=budget
+        )
+        await self._sources.source(self.primary).keep(records, started)
+        return ListedPage(ids, next_cursor)
+
+    async def load(
+        self, customer_ids: list[str], source: str, budget: RequestBudget | None = None
+    ) -> int:
+        """Fetch and cache these customers' records of ``source``; how many failed."""
+        fetched = await self._sources.source(source).refresh(customer_ids, budget=budget)
+        return len(fetched.errors)

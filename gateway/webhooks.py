@@ -1,0 +1,142 @@
+"""``POST /webhooks/{source}``: an upstream's signed notice that some customers changed.
+
+An accepted notice invalidates those customers' cached records of that source (in this
+process, in Redis and in the other replicas) and publishes one ``CustomerChanged`` each.
+Anything else is refused before it touches the cache: 404 for a source without a webhook,
+413 for a body over its limit, 401 for a missing, forged or stale signature, 400 for a body
+that does not say which customers changed. Refusals are logged with the reason, never with
+the secret or the signature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from auth import WebhookSignature
+from datasources import (
+    BadRequest,
+    ChangeFeed,
+    ChangeNoticeReader,
+    CustomerChanged,
+    GatewayError,
+    NotFound,
+    PayloadTooLarge,
+    SourceConfig,
+    SourceMetrics,
+    SourceSet,
+    Unauthenticated,
+)
+from datasources.config import WebhookConfig
+from gateway.responses import error_response
+from gateway.settings import ConfigError
+
+log = structlog.get_logger("customer_graph.webhooks")
+
+_STATUS = {Unauthenticated: 401, PayloadTooLarge: 413, BadRequest: 400, NotFound: 404}
+
+
+class _Receiver:
+    """One source's webhook: its settings, signature check and body reader."""
+
+    def __init__(
+        self, name: str, config: SourceConfig, secret: str, clock: Callable[[], float]
+    ) -> None:
+        assert config.webhook is not None
+        self.settings: WebhookConfig = config.webhook
+        self.signature = WebhookSignature(secret, tolerance=self.settings.tolerance, clock=clock)
+        self.reader = ChangeNoticeReader(name, config)
+
+
+class WebhookEndpoint:
+    """The Starlette endpoint for every source's webhook; sources and the change feed are
+    read from the app state, where the lifespan puts them."""
+
+    def __init__(
+        self,
+        sources: Mapping[str, SourceConfig],
+        secrets: Mapping[str, str],
+        app_state: Any,
+        clock: Callable[[], float],
+    ) -> None:
+        self._receivers: dict[str, _Receiver] = {}
+        for name, config in sources.items():
+            if config.webhook is None:
+                continue
+            secret = secrets.get(config.webhook.secret_env)
+            if not secret:
+                # load_settings reports this already; settings built otherwise may not.
+                raise ConfigError(
+                    [f"sources.{name}.webhook.secret_env: no secret for {name!r}'s webhook"]
+                )
+            self._receivers[name] = _Receiver(name, config, secret, clock)
+        self._state = app_state
+        self._clock = clock
+
+    async def handle(self, request: Request) -> Response:
+        """Check, read and apply one notice; the JSON answer says what was done or why not."""
+        name = request.path_params["source"]
+        client = request.client.host if request.client else "unknown"
+        metrics: SourceMetrics = self._state.sources.metrics
+        try:
+            changed = await self._accept(name, request)
+        except GatewayError as exc:
+            status = next(s for kind, s in _STATUS.items() if isinstance(exc, kind))
+            known = name if name in self._receivers else "(unknown)"
+            metrics.webhooks.labels(known, exc.code).inc()
+            log.warning(
+                "webhook refused",
+                source=name[:64],
+                code=exc.code,
+                reason=exc.message,
+                client=client,
+            )
+            return error_response(exc, status)
+        metrics.webhooks.labels(name, "accepted").inc()
+        event = changed[0].event
+        log.info("webhook accepted", source=name, change=event, customers=len(changed))
+        return JSONResponse(
+            {
+                "accepted": True,
+                "source": name,
+                "event": event,
+                "customerIds": [c.customer_id for c in changed],
+            }
+        )
+
+    async def _accept(self, name: str, request: Request) -> list[CustomerChanged]:
+        receiver = self._receivers.get(name)
+        if receiver is None:
+            raise NotFound(f"no webhook is configured for source {name[:64]!r}")
+        settings = receiver.settings
+        body = await _read_capped(request, settings.max_body_bytes)
+        receiver.signature.verify(
+            body,
+            request.headers.get(settings.header),
+            request.headers.get(settings.timestamp_header),
+        )
+        notice = receiver.reader.read(body)
+        sources: SourceSet = self._state.sources
+        changes: ChangeFeed = self._state.changes
+        await sources.invalidate(name, notice.customer_ids)
+        at = datetime.fromtimestamp(self._clock(), UTC)
+        changed = [CustomerChanged(cid, name, notice.event, at) for cid in notice.customer_ids]
+        await changes.publish(changed)
+        return changed
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the notice is larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLarge(f"the notice is larger than {limit} bytes")
+    return bytes(body)

@@ -1,0 +1,69 @@
+"""Writes: change a customer at the sources that own the fields, then read it back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from graphql import GraphQLResolveInfo
+
+from datasources import BadRequest, SourceSet
+from resolvers.context import RequestContext
+from resolvers.customers import CustomerRecords, load_customers
+
+# (source, model field -> new value): one upstream write.
+Write = tuple[str, Mapping[str, Any]]
+
+
+def profile_writes(sources: SourceSet, changes: Mapping[str, Any]) -> list[Write]:
+    """Profile changes grouped by the source that owns each field."""
+    by_source: dict[str, dict[str, Any]] = {}
+    for field, value in changes.items():
+        owner = sources.owner("customer", field)
+        if owner is None:
+            raise BadRequest(f"no source holds {field}")
+        by_source.setdefault(owner, {})[field] = value
+    if not by_source:
+        raise BadRequest("the input changes nothing")
+    return list(by_source.items())
+
+
+def item_writes(sources: SourceSet, entity: str, items: Sequence[Mapping[str, Any]]) -> list[Write]:
+    """One write per item of a list entity (such as one channel's preference)."""
+    source = sources.source_of(entity)
+    if source is None:
+        raise BadRequest(f"no source holds {entity}")
+    if not items:
+        raise BadRequest("the input changes nothing")
+    return [(source, item) for item in items]
+
+
+async def update_customer(
+    ctx: RequestContext,
+    info: GraphQLResolveInfo[Any],
+    customer_id: str,
+    writes: Sequence[Write],
+    idempotency_key: str | None,
+) -> CustomerRecords | None:
+    """Apply the writes in order, then load the customer as it is now.
+
+    Each upstream write carries an idempotency key derived from the client's key (the
+    argument, else the request's Idempotency-Key header) or, failing both, from this
+    request: our retries reuse it, and a client retrying with its key changes nothing
+    twice. The first failed write stops the rest and is the field's error.
+    """
+    seed = idempotency_key or ctx.idempotency_key or ctx.request_id
+    written: set[str] = set()
+    try:
+        for source, changes in writes:
+            written.add(source)
+            await ctx.sources.clients[source].update(
+                customer_id, changes, seed, caller_token=ctx.caller_token, budget=ctx.budget
+            )
+    finally:
+        # Also after a failure: a write whose answer was lost may still have been applied.
+        ctx.forget(customer_id)
+        for source in sorted(written):
+            await ctx.sources.invalidate(source, [customer_id])
+    (records,) = await load_customers(ctx, info, [customer_id])
+    return records

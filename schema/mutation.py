@@ -1,0 +1,100 @@
+"""The root Mutation type: changes written to the sources that own the fields.
+
+Who may change which customer is checked here, before anything is written; the customer
+returned is read back with the caller's field permissions like any other.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+
+from auth import can_write_customer
+from datasources import Forbidden
+from resolvers import RequestContext, item_writes, profile_writes, update_customer
+from schema.convert import build_customer
+from schema.types import Customer
+
+_KEY_HELP = (
+    "Makes retries safe: the same key with the same input changes nothing twice. "
+    "Defaults to the Idempotency-Key header."
+)
+
+
+@strawberry.input(description="Profile fields to change; fields left out stay as they are.")
+class ProfileInput:
+    first_name: str | None = strawberry.UNSET
+    last_name: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    city: str | None = strawberry.UNSET
+    segment: str | None = strawberry.UNSET
+
+
+@strawberry.input(description="Consent and language for one marketing channel.")
+class ChannelPreferenceInput:
+    channel: str
+    opt_in: bool
+    language: str | None = strawberry.UNSET
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Change profile fields at the sources that hold them; returns the "
+        "customer as it is afterwards."
+    )
+    async def update_profile(
+        self,
+        info: strawberry.Info[RequestContext, None],
+        customer_id: strawberry.ID,
+        input: ProfileInput,
+        idempotency_key: Annotated[str | None, strawberry.argument(description=_KEY_HELP)] = None,
+    ) -> Customer | None:
+        ctx = info.context
+        _check_may_write(ctx, str(customer_id))
+        writes = profile_writes(ctx.sources, _given(input))
+        return await _write(info, str(customer_id), writes, idempotency_key)
+
+    @strawberry.mutation(
+        description="Set the consent (and language) of channels, one write per channel; "
+        "returns the customer as it is afterwards."
+    )
+    async def update_preferences(
+        self,
+        info: strawberry.Info[RequestContext, None],
+        customer_id: strawberry.ID,
+        input: list[ChannelPreferenceInput],
+        idempotency_key: Annotated[str | None, strawberry.argument(description=_KEY_HELP)] = None,
+    ) -> Customer | None:
+        ctx = info.context
+        _check_may_write(ctx, str(customer_id))
+        writes = item_writes(ctx.sources, "preferences", [_given(item) for item in input])
+        return await _write(info, str(customer_id), writes, idempotency_key)
+
+
+def _check_may_write(ctx: RequestContext, customer_id: str) -> None:
+    if can_write_customer(ctx.identity, customer_id):
+        return
+    if ctx.identity.kind == "consumer":
+        message = f"not allowed to change customer {customer_id}: you may change only yourself"
+    else:
+        message = f"not allowed to change customer {customer_id}: it needs customers:write"
+    raise Forbidden(message, customer_id=customer_id)
+
+
+async def _write(
+    info: strawberry.Info[RequestContext, None],
+    customer_id: str,
+    writes: list[tuple[str, Any]],
+    idempotency_key: str | None,
+) -> Customer | None:
+    ctx = info.context
+    records = await update_customer(ctx, info._raw_info, customer_id, writes, idempotency_key)
+    return build_customer(records, ctx.sources) if records is not None else None
+
+
+def _given(value: object) -> dict[str, Any]:
+    # Input attributes are named like the model's fields; UNSET ones were left out.
+    return {name: v for name, v in vars(value).items() if v is not strawberry.UNSET}

@@ -1,0 +1,92 @@
+"""Partial results: a failing source nulls only its own fields, with a typed error, HTTP 200.
+
+Each gateway gets its own fake timer, so retries wait no real time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import FakeTimer, Gateway, Sandbox, StartGateway, uncached_settings
+
+QUERY = """
+query ($id: ID!) {
+  customer(id: $id) { id email orders { totalCount } loyalty { tier } preferences { channel } }
+}
+"""
+
+# A loyalty member, so every source has something to say about this customer.
+CUSTOMER = "5"
+
+
+def located_errors(body: dict[str, Any]) -> list[tuple[list[Any], dict[str, str]]]:
+    return [(e["path"], e["extensions"]) for e in body.get("errors", [])]
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "calls"),
+    [
+        ({"failure_rate": 1.0, "status": 500}, "UPSTREAM_UNAVAILABLE", 3),
+        ({"failure_rate": 1.0, "status": 502}, "UPSTREAM_UNAVAILABLE", 3),
+        # Asked to wait longer than we are willing to: answered at once, not retried.
+        ({"failure_rate": 1.0, "status": 429, "retry_after": 3600}, "UPSTREAM_RATE_LIMITED", 1),
+    ],
+)
+def test_failing_source_nulls_only_its_fields(
+    sandbox: Sandbox,
+    start_gateway: StartGateway,
+    fault: dict[str, Any],
+    code: str,
+    calls: int,
+) -> None:
+    sandbox.set_faults(orders=fault)
+    with start_gateway(uncached_settings(sandbox.url), timer=FakeTimer()) as url:
+        body = Gateway(url).query(QUERY, {"id": CUSTOMER})
+    customer = body["data"]["customer"]
+    data = sandbox.data
+    member = data.loyalty(CUSTOMER)
+    assert member is not None
+    assert customer == {
+        "id": CUSTOMER,
+        "email": data.customer(CUSTOMER).email,  # type: ignore[union-attr]
+        "orders": None,
+        "loyalty": {"tier": member.tier},
+        "preferences": [{"channel": p.channel} for p in data.preferences(CUSTOMER)],
+    }
+    assert located_errors(body) == [(["customer", "orders"], {"code": code, "source": "orders"})]
+    # The shipped config makes up to three attempts per call.
+    assert sandbox.calls() == {"crm": 1, "orders": calls, "loyalty": 1, "preferences": 1}
+
+
+def test_every_failing_source_reports_its_own_error(
+    sandbox: Sandbox, start_gateway: StartGateway
+) -> None:
+    sandbox.set_faults(
+        loyalty={"failure_rate": 1.0, "status": 503},
+        preferences={"failure_rate": 1.0, "status": 429, "retry_after": 3600},
+    )
+    with start_gateway(uncached_settings(sandbox.url), timer=FakeTimer()) as url:
+        body = Gateway(url).query(QUERY, {"id": CUSTOMER})
+    customer = body["data"]["customer"]
+    assert customer["email"] is not None
+    assert customer["orders"]["totalCount"] == len(sandbox.data.orders(CUSTOMER))
+    assert sorted(located_errors(body)) == [
+        (["customer", "loyalty"], {"code": "UPSTREAM_UNAVAILABLE", "source": "loyalty"}),
+        (["customer", "preferences"], {"code": "UPSTREAM_RATE_LIMITED", "source": "preferences"}),
+    ]
+
+
+def test_failing_primary_source_keeps_the_others(
+    sandbox: Sandbox, start_gateway: StartGateway
+) -> None:
+    sandbox.set_faults(crm={"failure_rate": 1.0, "status": 500})
+    with start_gateway(uncached_settings(sandbox.url), timer=FakeTimer()) as url:
+        body = Gateway(url).query(QUERY, {"id": CUSTOMER})
+    customer = body["data"]["customer"]
+    assert customer["email"] is None
+    assert customer["loyalty"] is not None
+    assert located_errors(body) == [
+        (["customer", "email"], {"code": "UPSTREAM_UNAVAILABLE", "source": "crm"})
+    ]
