@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 import graphql
+import orjson
 import pytest
 import strawberry
 from hypothesis import HealthCheck, given, settings
@@ -210,7 +211,16 @@ def test_fast_path_answers_as_strawberry_does_on_every_root_field(
     fast_body, _ = _run(sandbox, pair.fast, operation, faults, caller)
     plain_body, _ = _run(sandbox, pair.plain, operation, faults, caller)
     assert pair.plans.planned == planned + 1
-    assert fast_body.decode() == plain_body.decode()
+    assert _unordered_errors(fast_body) == _unordered_errors(plain_body)
+
+
+def _unordered_errors(body: bytes) -> tuple[str, list[str]]:
+    # Root fields finish in the order their upstream answers arrive (customerList's loads start
+    # after its listing call), so errors of different root fields may come in either order, with
+    # or without the fast path; within a root field the order is fixed.
+    answer = orjson.loads(body)
+    errors = sorted(orjson.dumps(e).decode() for e in answer.pop("errors", []))
+    return orjson.dumps(answer).decode(), errors
 
 
 # In-process: the executors themselves, over object graphs a source could never produce.
