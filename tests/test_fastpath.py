@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import ExecutionResult as GraphQLResult
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from gateway.settings import DEFAULT_CONFIG, load_settings
@@ -229,6 +229,22 @@ def test_a_result_an_earlier_extension_provides_is_kept() -> None:
     schema = FastPathSchema(query=Query, extensions=[Cached])
     assert asyncio.run(schema.execute("{ echo }")).data == {"echo": "cached"}
     assert _fast_path(schema).planned == 0
+
+
+def test_errors_an_extension_masks_stay_masked() -> None:
+    @strawberry.type
+    class Broken:
+        @strawberry.field
+        def items(self) -> list[Item]:
+            return [Item(name="a")]
+
+        @strawberry.field
+        def oops(self) -> str | None:
+            raise KeyError("a secret")
+
+    result, fast_path = _answers("{ items { name } oops }", Broken, extensions=[MaskErrors])
+    assert result[1][0]["message"] == "Unexpected error."
+    assert fast_path.planned == 1
 
 
 def test_the_setting_turns_the_fast_path_off() -> None:
