@@ -215,7 +215,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     app = create_app(settings)
     _freeze_start_up()
-    # uvloop and httptools: measured in docs/performance.md, 9% less CPU per small query.
+    # uvloop and httptools: docs/performance.md, 6-13% less CPU per small query.
     GatewayServer(app, server, loop="uvloop", http="httptools").run()
     return 0
 
@@ -237,7 +237,7 @@ def worker_app() -> Starlette:
 
 def _freeze_start_up() -> None:
     # What exists before serving lives as long as the process: keep it out of every
-    # collection (docs/performance.md: 11% less CPU per request on a 100-customer list).
+    # collection (docs/performance.md: 11-16% less CPU per request).
     gc.collect()
     gc.freeze()
 
