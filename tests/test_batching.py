@@ -77,12 +77,15 @@ def test_unknown_ids_are_null_in_place_and_duplicates_fetched_once(
     gateway: Gateway, sandbox: Sandbox
 ) -> None:
     body = gateway.query(
-        '{ customers(ids: ["3", "999999", "3", "abc", "4"]) { id loyalty { tier } } }'
+        '{ customers(ids: ["3", "999999", "3", "abc", "4"]) {'
+        " id loyalty { tier } orders { totalCount } } }"
     )
+    assert "errors" not in body
     assert [c and c["id"] for c in body["data"]["customers"]] == ["3", None, "3", None, "4"]
     stats = sandbox.stats()
     # Ids that cannot exist upstream (the key templates take numbers) are never sent.
     assert stats["crm"]["ids"] == [["3", "999999", "4"]]
+    assert stats["orders"]["ids"] == [["3", "999999", "4"]]
     assert stats["loyalty"]["ids"] == [["M-000003", "M-999999", "M-000004"]]
 
 
