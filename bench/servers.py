@@ -199,11 +199,13 @@ def start_gateway(
     *,
     workers: int = 1,
     cache: bool = True,
+    fast_path: bool = True,
     name: str = "gateway",
 ) -> AbstractContextManager[Server]:
     """``customer-graph serve`` with a generated production config, as its own process.
 
-    ``cache=False`` turns the entity cache off with the documented ``CG_CACHE__ENABLED``.
+    ``cache=False`` turns the entity cache off with the documented ``CG_CACHE__ENABLED``;
+    ``fast_path=False`` runs every operation on Strawberry (``CG_SERVER__FAST_PATH``).
     """
     port = free_port()
     config = log_dir / f"{name}.toml"
@@ -212,6 +214,8 @@ def start_gateway(
     config.write_text(gateway_config(sandbox_url, port, digest), encoding="utf-8")
     command = cli_command("serve", "--config", str(config), "--workers", str(workers))
     env = {} if cache else {"CG_CACHE__ENABLED": "false"}
+    if not fast_path:
+        env["CG_SERVER__FAST_PATH"] = "false"
     return start_server(
         name, command, port, "/healthz", log_dir, env=env, headers={"x-api-key": api_key}
     )

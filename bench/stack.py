@@ -79,11 +79,18 @@ class Stack:
 
     # The servers under test.
 
-    def gateway(self, *, workers: int = 1, cache: bool = True) -> Server:
+    def gateway(self, *, workers: int = 1, cache: bool = True, fast_path: bool = True) -> Server:
         """The gateway in production mode with ``workers`` processes, its entity cache on or off."""
         name = "gateway" + (f"-{workers}w" if workers > 1 else "") + ("" if cache else "-nocache")
+        name += "" if fast_path else "-strawberry"
         start = start_gateway(
-            self.log_dir, self.sandbox().url, self.api_key, workers=workers, cache=cache, name=name
+            self.log_dir,
+            self.sandbox().url,
+            self.api_key,
+            workers=workers,
+            cache=cache,
+            fast_path=fast_path,
+            name=name,
         )
         return self._get(name, start)
 

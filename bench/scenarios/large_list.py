@@ -29,6 +29,7 @@ def run(stack: Stack, plan: Plan, driver: str) -> dict[str, Any]:
     rows = []
     for case, server, bodies in (
         ("gateway", stack.gateway(cache=False), [body]),
+        ("gateway, fast path off", stack.gateway(cache=False, fast_path=False), [body]),
         ("gateway, warm cache", warm, [body]),
         ("Hive (CRM + all orders)", stack.hive(), [queries.hive_customers_body(ids, large=True)]),
     ):
