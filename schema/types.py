@@ -15,6 +15,7 @@ from typing import Any
 
 import strawberry
 
+from datasources import BadRequest
 from schema.money import to_amount
 from schema.permissions import guarded
 
@@ -140,8 +141,6 @@ def _cursor(offset: int) -> str:
 
 
 def _offset(cursor: str) -> int:
-    from datasources import BadRequest
-
     try:
         kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
         if kind == "order" and value.isdigit():
