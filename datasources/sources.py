@@ -18,7 +18,9 @@ from datasources.timer import SystemTimer, Timer
 from datasources.tracing import UpstreamTracer
 from datasources.upstream_auth import Clock, upstream_auth
 
-HttpFactory = Callable[[SourceConfig], httpx.AsyncClient]
+# One transport per source: its connection pool and limits. Batch calls go straight to it;
+# an httpx client over it serves the rarer calls (access tokens).
+TransportFactory = Callable[[SourceConfig], httpx.AsyncBaseTransport]
 
 
 class SourceSet:
@@ -33,7 +35,7 @@ class SourceSet:
     def __init__(
         self,
         configs: Mapping[str, SourceConfig],
-        http_factory: HttpFactory,
+        transport_factory: TransportFactory,
         metrics: SourceMetrics,
         cache: CacheConfig | None = None,
         clock: Clock = time.time,
@@ -44,14 +46,18 @@ class SourceSet:
         cache = cache or CacheConfig()
         self.configs = dict(configs)
         self.metrics = metrics
-        self._http = {name: http_factory(cfg) for name, cfg in configs.items()}
+        transports = {name: transport_factory(cfg) for name, cfg in configs.items()}
+        self._http = {
+            name: httpx.AsyncClient(transport=transport, follow_redirects=False)
+            for name, transport in transports.items()
+        }
         # One timer for every source: tests move time for breakers, queues and deadlines alike.
         timer = timer or SystemTimer()
         self.clients = {
             name: SourceClient(
                 name,
                 cfg,
-                self._http[name],
+                transports[name],
                 metrics,
                 upstream_auth(name, cfg, secrets or {}, self._http[name], clock),
                 timer,

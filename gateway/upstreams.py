@@ -1,4 +1,4 @@
-"""One long-lived httpx client per upstream, over the transport chosen in settings."""
+"""One long-lived httpx transport per upstream, of the kind chosen in settings."""
 
 from __future__ import annotations
 
@@ -22,21 +22,18 @@ def open_sources(
     """The configured sources with their HTTP clients and cache; close with ``SourceSet.aclose``."""
     transport_kind = settings.server.http_transport
 
-    def http_client(config: SourceConfig) -> httpx.AsyncClient:
+    def transport(config: SourceConfig) -> httpx.AsyncBaseTransport:
         limits = httpx.Limits(
             max_connections=config.max_concurrency,
             max_keepalive_connections=config.max_concurrency,
         )
-        transport: httpx.AsyncBaseTransport
         if transport_kind == "aiohttp":
-            transport = AiohttpTransport(limits=limits)
-        else:
-            transport = httpx.AsyncHTTPTransport(limits=limits)
-        return httpx.AsyncClient(transport=transport, limits=limits, follow_redirects=False)
+            return AiohttpTransport(limits=limits)
+        return httpx.AsyncHTTPTransport(limits=limits)
 
     return SourceSet(
         settings.sources,
-        http_client,
+        transport,
         SourceMetrics(registry),
         settings.cache,
         clock,

@@ -347,7 +347,7 @@ def anyio_backend() -> str:
 def _source_set(settings: Settings, clock: Clock) -> SourceSet:
     return SourceSet(
         settings.sources,
-        lambda config: httpx.AsyncClient(),
+        lambda config: httpx.AsyncHTTPTransport(),
         SourceMetrics(CollectorRegistry()),
         clock=clock,
         secrets=settings.secrets,
