@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import SchemaExtension
 
 from datasources import RequestBudget
+from schema.fastpath import PreparedExtension, PreparedOperation
 
 # The state key the record travels under (``request.state.record`` to Starlette).
 STATE_KEY = "record"
@@ -77,7 +77,7 @@ def request_record(state: Any) -> RequestRecord | None:
     return found if isinstance(found, RequestRecord) else None
 
 
-class OperationRecorder(SchemaExtension):
+class OperationRecorder(PreparedExtension):
     """Notes the operation's type and name once the document is parsed.
 
     An operation-level hook (no ``resolve``): it costs nothing per field and leaves plans
@@ -86,9 +86,20 @@ class OperationRecorder(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         execution = self.execution_context
-        request = getattr(execution.context, "request", None)
-        record = request_record(getattr(request, "state", None))
+        record = _record_of(execution.context)
         if record is not None:
             record.operation_type = execution.operation_type.value
             record.operation_name = execution.operation_name
         yield
+
+    def on_prepared(self, operation: PreparedOperation, context: Any) -> None:
+        record = _record_of(context)
+        if record is not None:
+            # Only queries are prepared.
+            record.operation_type = "query"
+            record.operation_name = operation.operation_name
+
+
+def _record_of(context: Any) -> RequestRecord | None:
+    request = getattr(context, "request", None)
+    return request_record(getattr(request, "state", None))

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from strawberry.extensions import SchemaExtension
-
 from resolvers import RequestContext
+from schema.fastpath.prepared import PreparedExtension
 
 
-class ResponseWarningsExtension(SchemaExtension):
+class ResponseWarningsExtension(PreparedExtension):
     """Adds ``extensions.warnings`` when the request collected any (such as stale data)."""
 
     def get_results(self) -> dict[str, Any]:
-        context = self.execution_context.context
+        return self.prepared_results(self.execution_context.context)
+
+    def prepared_results(self, context: Any) -> dict[str, Any]:
         if not isinstance(context, RequestContext):
             return {}
         warnings = context.warnings.as_list()

@@ -7,35 +7,48 @@ and before validation, whose cost also grows with the document.
 from __future__ import annotations
 
 from collections.abc import Iterator
-
-from strawberry.extensions import SchemaExtension
+from typing import Any
 
 from auth import LimitsSettings, QueryLimitSettings, check_operation, check_tokens, measure
+from datasources import QueryLimitExceeded
 from resolvers import RequestContext
+from schema.fastpath.prepared import PreparedExtension, PreparedOperation
 
 
-class QueryLimits(SchemaExtension):
+class QueryLimits(PreparedExtension):
     """Refuses an operation over its caller's client-class limits; nothing is fetched."""
 
     def __init__(self, limits: LimitsSettings) -> None:
         self._limits = limits
 
-    def _client(self) -> tuple[QueryLimitSettings, str]:
-        context = self.execution_context.context
+    def _client(self, context: Any) -> tuple[QueryLimitSettings, str]:
         assert isinstance(context, RequestContext)
         client_class = context.identity.client_class
         return self._limits.query_limits(client_class), client_class
 
+    def accepts_prepared(
+        self, operation: PreparedOperation, variables: dict[str, Any] | None, context: Any
+    ) -> bool:
+        # The same checks as the hooks below; a refusal is reported by Strawberry's run.
+        limits, client_class = self._client(context)
+        try:
+            check_tokens(operation.query, limits, client_class)
+            measures = measure(operation.document, operation.operation_name, variables)
+            check_operation(measures, limits, client_class)
+        except QueryLimitExceeded:
+            return False
+        return True
+
     def on_parse(self) -> Iterator[None]:
         query = self.execution_context.query
         if query is not None:
-            check_tokens(query, *self._client())
+            check_tokens(query, *self._client(self.execution_context.context))
         yield
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         if context.graphql_document is not None:
-            limits, client_class = self._client()
+            limits, client_class = self._client(context.context)
             measures = measure(context.graphql_document, context.operation_name, context.variables)
             check_operation(measures, limits, client_class)
         yield

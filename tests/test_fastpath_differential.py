@@ -185,10 +185,15 @@ def test_fast_path_answers_as_strawberry_does_with_the_same_calls(
     pair = pairs[data]
     planned = pair.plans.planned
     fast_body, fast_calls = _run(sandbox, pair.fast, operation, faults, caller)
+    # The same text again runs as a prepared operation, past Strawberry's hooks.
+    prepared = pair.plans.prepared
+    again_body, again_calls = _run(sandbox, pair.fast, operation, faults, caller)
     plain_body, plain_calls = _run(sandbox, pair.plain, operation, faults, caller)
-    assert pair.plans.planned == planned + 1
+    assert (pair.plans.planned, pair.plans.prepared) == (planned + 2, prepared + 1)
     assert fast_body.decode() == plain_body.decode()
+    assert again_body.decode() == plain_body.decode()
     assert fast_calls == plain_calls
+    assert again_calls == plain_calls
 
 
 @GATEWAY_SETTINGS
@@ -209,9 +214,12 @@ def test_fast_path_answers_as_strawberry_does_on_every_root_field(
     pair = pairs[data]
     planned = pair.plans.planned
     fast_body, _ = _run(sandbox, pair.fast, operation, faults, caller)
+    prepared = pair.plans.prepared
+    again_body, _ = _run(sandbox, pair.fast, operation, faults, caller)
     plain_body, _ = _run(sandbox, pair.plain, operation, faults, caller)
-    assert pair.plans.planned == planned + 1
+    assert (pair.plans.planned, pair.plans.prepared) == (planned + 2, prepared + 1)
     assert _unordered_errors(fast_body) == _unordered_errors(plain_body)
+    assert _unordered_errors(again_body) == _unordered_errors(plain_body)
 
 
 def _unordered_errors(body: bytes) -> tuple[str, list[str]]:

@@ -146,6 +146,22 @@ def test_one_access_line_per_request_with_its_operation_duration_and_upstream_ca
     }
 
 
+def test_repeated_operations_are_logged_as_the_first_one(
+    sandbox: Sandbox, start_gateway: StartGateway
+) -> None:
+    # From the second request on, the text runs as a prepared operation, past Strawberry's
+    # hooks: its access line must name the operation all the same, with or without a name sent.
+    named = {"query": FOUR_SOURCES, "operationName": "Everything"}
+    with captured_logs() as entries, start_gateway(uncached_settings(sandbox.url)) as url:
+        answers = [post(url, body).json() for body in ({"query": FOUR_SOURCES}, named, named)]
+
+    assert answers[0] == answers[1] == answers[2]
+    lines = access_lines(entries)
+    assert [(e["operation_type"], e["operation_name"], e["upstream_calls"]) for e in lines] == [
+        ("query", "Everything", 4)
+    ] * 3
+
+
 def test_access_lines_name_callers_and_refusals_but_never_credentials(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:

@@ -122,6 +122,44 @@ def test_limits_follow_the_client_class(sandbox_server: Sandbox, sandbox: Sandbo
     assert len(as_staff.json()["data"]["customers"]) == 20
 
 
+def test_limits_hold_for_an_operation_already_run(
+    sandbox_server: Sandbox, sandbox: Sandbox
+) -> None:
+    # The first run prepares the text (schema/fastpath/prepared.py); later runs skip
+    # Strawberry's hooks, but not the limits of their own caller and variables.
+    env = auth_env(CG_LIMITS__QUERY_BY_CLASS__PARTNER__MAX_COST="50")
+    settings = sandbox_settings(sandbox_server.url, **env)
+    query = "query ($ids: [ID!]!) { customers(ids: $ids) { id name city } }"
+    staff = bearer(hs256(staff_claims("customers:read")))
+    partner = {"x-api-key": PARTNER_KEY}
+    app = create_app(settings, clock=lambda: claims()["iat"])
+    with run_in_thread(app) as url:
+        http = httpx.Client(base_url=url, timeout=10)
+
+        def post(ids: int, headers: dict[str, str]) -> Any:
+            variables = {"ids": [str(i) for i in range(1, ids + 1)]}
+            response = http.post(
+                "/graphql", json={"query": query, "variables": variables}, headers=headers
+            )
+            return response.json()
+
+        as_staff = post(20, staff)
+        again_as_staff = post(20, staff)
+        sandbox.reset()
+        as_partner = post(20, partner)  # cost 61
+        too_long = post(1001, staff)
+        calls = sum(sandbox.calls().values())
+        cheap_as_partner = post(5, partner)  # cost 16
+
+    assert as_staff == again_as_staff
+    assert len(as_staff["data"]["customers"]) == 20
+    assert app.state.fast_path.prepared == 2
+    assert _refused(as_partner, "cost")["extensions"]["actual"] == 61
+    assert _refused(too_long, "listSize")["extensions"]["actual"] == 1001
+    assert calls == 0
+    assert len(cheap_as_partner["data"]["customers"]) == 5
+
+
 def test_nested_fragments_are_measured_without_expanding_them() -> None:
     # Each fragment spreads the previous one twice: 2**40 leaf fields once expanded, which
     # a walk that expanded fragments would never finish.

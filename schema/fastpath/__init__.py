@@ -5,5 +5,12 @@ See docs/performance.md for the design and for what falls back to Strawberry.
 
 from schema.fastpath.fast_path import FastPath
 from schema.fastpath.integration import FastPathExtension, FastPathSchema
+from schema.fastpath.prepared import PreparedExtension, PreparedOperation
 
-__all__ = ["FastPath", "FastPathExtension", "FastPathSchema"]
+__all__ = [
+    "FastPath",
+    "FastPathExtension",
+    "FastPathSchema",
+    "PreparedExtension",
+    "PreparedOperation",
+]

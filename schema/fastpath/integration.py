@@ -1,20 +1,25 @@
 """Where plans meet Strawberry: a schema whose execution step runs a plan when it can.
 
-The plan runs inside Strawberry's ``on_execute`` hook, as the last extension, and hands its
-result over through ``execution_context.result``, Strawberry's documented way for an
-extension to provide the result. Parsing and validation (with their caches), the other
-extensions' hooks, ``process_errors`` and the response all stay Strawberry's.
+The first time, the plan runs inside Strawberry's ``on_execute`` hook, as the last extension,
+and hands its result over through ``execution_context.result``, Strawberry's documented way
+for an extension to provide the result. Parsing and validation (with their caches), the
+other extensions' hooks, ``process_errors`` and the response stay Strawberry's. After that,
+the same operation text runs as a prepared operation (``prepared.py``) where the schema's
+extensions allow it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import strawberry
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from schema.fastpath.fast_path import DEFAULT_MAX_PLANS, FastPath
+from schema.fastpath.prepared import lane_extensions
 
 
 class FastPathExtension(SchemaExtension):
@@ -43,6 +48,48 @@ class FastPathSchema(strawberry.Schema):
         # Exception handlers rewrite resolver results per field: left to Strawberry.
         enabled = fast_path and not self.exception_handlers
         self.fast_path = FastPath(self, max_plans) if enabled else None
+        if self.fast_path is not None:
+            # Made once: prepared operations consult these instances, not per-request ones.
+            extensions = super().get_extensions()
+            lane = None if any(map(_wraps_resolvers, extensions)) else lane_extensions(extensions)
+            if lane is not None:
+                self.fast_path.open_lane(lane)
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        fast_path = self.fast_path
+        if (
+            fast_path is not None
+            and query is not None
+            and (allowed_operation_types is None or OperationType.QUERY in allowed_operation_types)
+        ):
+            result = await fast_path.execute_prepared(
+                query,
+                operation_name,
+                variable_values,
+                context_value,
+                root_value,
+                operation_extensions,
+            )
+            if result is not None:
+                return result
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
 
     def get_extensions(self, sync: bool = False) -> list[SchemaExtension]:
         extensions = super().get_extensions(sync)
