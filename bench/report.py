@@ -195,6 +195,9 @@ def _throughput(outcome: dict[str, Any]) -> str:
             comparison = f"{_ratio(r['rps'], rps.get(('Hive', r['workers'])))} Hive"
         elif r["case"] == "gateway, warm cache":
             comparison = f"{_ratio(r['rps'], ceiling)} ceiling"
+        elif r["case"].endswith(", fast path off"):
+            on = rps.get((r["case"].removesuffix(", fast path off"), r["workers"]))
+            comparison = f"fast path on: {_ratio(on, r['rps'])} this"
         else:
             comparison = ""
         rows.append(
@@ -227,7 +230,8 @@ def _throughput(outcome: dict[str, Any]) -> str:
         f"concurrency {outcome['concurrency']}, no upstream latency. Cold: the entity cache off "
         "(`CG_CACHE__ENABLED=false`), one CRM call per request. Warm: every id asked twice "
         "before the run. The ceiling row is a minimal Starlette endpoint answering the same "
-        "JSON from a dict; it is also the check that the load driver is not the bottleneck."
+        "JSON from a dict; it is also the check that the load driver is not the bottleneck. "
+        "The fast-path-off rows run the same gateway with `CG_SERVER__FAST_PATH=false`."
         "\n\n" + _table(header, rows)
     )
 

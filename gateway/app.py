@@ -68,6 +68,8 @@ from schema import DEMAND_TABLE, GatewaySchema, build_schema
 log = structlog.get_logger("customer_graph.gateway")
 
 _NO_ONE = Identity.anonymous("", ())
+# Accept header values with which Strawberry's view streams the answer.
+_STREAMING = ("multipart/mixed", "text/event-stream")
 
 
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
@@ -105,6 +107,8 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         self._server = settings.server
         self._timer = timer
         self._api_key_header = settings.auth.api_key_header
+        schema = self.schema
+        self._fast_path = schema.fast_path if isinstance(schema, GatewaySchema) else None
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -174,15 +178,73 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             record.add_result(result.data, result.errors)
         return await super().process_result(request, result)
 
+    async def _run_prepared(self, request: Request) -> Response | None:
+        """A POSTed JSON query already prepared by the fast path, answered without the rest
+        of Strawberry's view; None for anything else, which ``run`` then answers.
+
+        The steps are the view's own for this case: body, persisted query, context, execute,
+        ``process_result``, ``create_response`` (docs/performance.md).
+        """
+        fast_path = self._fast_path
+        headers = request.headers
+        content_type = headers.get("content-type", "").partition(";")[0].strip().lower()
+        if (
+            fast_path is None
+            or request.method != "POST"
+            or content_type != "application/json"
+            # A streaming transport (multipart or SSE) is the view's to choose.
+            or any(kind in headers.get("accept", "") for kind in _STREAMING)
+        ):
+            return None
+        try:
+            data = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        query, variables = data.get("query"), data.get("variables")
+        operation_name, extensions = data.get("operationName"), data.get("extensions")
+        if not (
+            isinstance(query, str | None)
+            and isinstance(variables, dict | None)
+            and isinstance(operation_name, str | None)
+            and isinstance(extensions, dict | None)
+        ):
+            return None
+        item = GraphQLRequestData(
+            query=query,
+            variables=variables,
+            operation_name=operation_name,
+            extensions=extensions,
+            protocol="http",
+        )
+        if self._persisted is not None:
+            await self._persisted.resolve(item)
+        if item.query is None:
+            return None
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, sub_response)
+        result = await fast_path.execute_prepared(
+            item.query, operation_name, variables, context, None, extensions
+        )
+        if result is None:
+            return None
+        response_data = await self.process_result(request, result)
+        if result.errors:
+            self._handle_errors(result.errors, response_data)
+        return self.create_response(response_data, sub_response)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         # Strawberry's own HTTP handling, plus the persisted-query errors and cache headers.
         request = Request(scope, receive)
-        response: Response
+        response: Response | None
         try:
-            response = await self.run(request)
+            response = await self._run_prepared(request) if self._fast_path else None
+            if response is None:
+                response = await self.run(request)
         except HTTPException as exc:
             response = PlainTextResponse(exc.reason, status_code=exc.status_code)
             record = request_record(request.state)

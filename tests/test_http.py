@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import httpx
+import orjson
+
 from tests.conftest import Gateway, Sandbox
 
 
@@ -62,3 +65,32 @@ def test_upstream_failure_is_a_typed_field_error(gateway: Gateway, sandbox: Sand
     (error,) = body["errors"]
     assert error["path"] == ["customer", "loyalty"]
     assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE", "source": "loyalty"}
+
+
+def test_a_repeated_query_is_answered_as_the_first_time(gateway: Gateway, sandbox: Sandbox) -> None:
+    # From the second request on the text runs as a prepared operation, answered without
+    # Strawberry's view (gateway/app.py): same status, headers and bytes, same upstream calls.
+    query = """query Mixed($id: ID!, $wide: Boolean!) {
+      customer(id: $id) { id name ...More @include(if: $wide) }
+      missing: customer(id: "999999999") { id }
+    }
+    fragment More on Customer { email loyalty { tier } orders(first: 2) { totalCount } }"""
+    payload = {"query": query, "variables": {"id": "7", "wide": True}}
+    answers = []
+    for _ in range(3):
+        sandbox.reset()
+        answers.append(gateway.http.post("/graphql", json=payload))
+        assert sandbox.calls() == {"crm": 1, "orders": 1, "loyalty": 1, "preferences": 0}
+
+    def comparable(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
+        headers = [(k, v) for k, v in response.headers.items() if k not in _PER_REQUEST]
+        return response.status_code, headers, response.content
+
+    first = comparable(answers[0])
+    assert orjson.loads(first[2])["data"]["missing"] is None
+    assert comparable(answers[1]) == first
+    assert comparable(answers[2]) == first
+
+
+# Headers that differ between any two requests.
+_PER_REQUEST = {"x-request-id", "date"}

@@ -40,5 +40,13 @@ def run(stack: Stack, plan: Plan, driver: str) -> dict[str, Any]:
             stack.post(warm, body)
         rows.append(case("gateway, warm cache", warm, ours, workers))
         rows.append(case("Hive", stack.hive(workers=workers), theirs, workers))
+        if workers == 1:
+            # What the fast path (plans and prepared operations) is worth, cold and warm.
+            plain_cold = stack.gateway(cache=False, fast_path=False)
+            rows.append(case("gateway, cold, fast path off", plain_cold, ours, 1))
+            plain_warm = stack.gateway(fast_path=False)
+            for body in ours * 2:
+                stack.post(plain_warm, body)
+            rows.append(case("gateway, warm cache, fast path off", plain_warm, ours, 1))
     rows.append(case("naive", stack.naive(), ours, 1))
     return {"concurrency": plan.throughput_concurrency, "rows": rows}
