@@ -242,7 +242,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         request = Request(scope, receive)
         response: Response | None
         try:
-            response = await self._run_prepared(request) if self._fast_path else None
+            response = await self._run_prepared(request)
             if response is None:
                 response = await self.run(request)
         except HTTPException as exc:
