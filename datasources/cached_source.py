@@ -126,7 +126,13 @@ class CachedSource:
             )
         except GatewayError as exc:
             return Fetched(errors=dict.fromkeys(ids, exc))
-        return Fetched(records=records)
+        out = Fetched()
+        for cid, value in records.items():
+            if isinstance(value, GatewayError):
+                out.errors[cid] = value
+            else:
+                out.records[cid] = value
+        return out
 
     async def invalidate(self, customer_ids: Sequence[str]) -> None:
         self._flights.forget(customer_ids)
@@ -219,6 +225,10 @@ class CachedSource:
     async def _fly(self, flight: Flight, budget: RequestBudget | None = None) -> Records:
         started = self._clock()
         records = await self.client.fetch_many(flight.ids, flight.fields, budget=budget)
-        keep = {cid: records.get(cid) for cid in flight.ids if cid not in flight.invalidated}
+        keep = {
+            cid: records.get(cid)
+            for cid in flight.ids
+            if cid not in flight.invalidated and not isinstance(records.get(cid), GatewayError)
+        }
         await self._cache.store(self.name, keep, flight.fields, started)
         return records

@@ -44,7 +44,8 @@ from datasources.writes import UpdateTemplate, idempotency_key
 log = structlog.get_logger("customer_graph.datasources")
 
 # One batch's records, keyed by our customer id: a model instance, or a tuple of them for
-# entities a customer has many of.
+# entities a customer has many of; or the GatewayError of the call that should have brought
+# them, when other calls of the same batch succeeded.
 Records = dict[str, Any]
 
 # The invalid-fields metric's label for records whose key matches no customer id.
@@ -117,11 +118,22 @@ class SourceClient:
         chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
         params = self._sparse_params(fields)
         results = await asyncio.gather(
-            *(self._fetch_chunk(chunk, params, fields, caller_token, budget) for chunk in chunks)
+            *(self._fetch_chunk(chunk, params, fields, caller_token, budget) for chunk in chunks),
+            return_exceptions=True,
         )
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed and (
+            len(failed) == len(results) or any(not isinstance(r, GatewayError) for r in failed)
+        ):
+            # Nothing to salvage, or not an upstream's failure at all.
+            raise failed[0]
         merged: Records = {}
-        for records in results:
-            merged.update(records)
+        for chunk, records in zip(chunks, results, strict=True):
+            if isinstance(records, BaseException):
+                # Only the customers of the failed call go without; the others are answered.
+                merged.update((by_key[key], records) for key in chunk)
+            else:
+                merged.update(records)
         if self.is_list:
             for cid in by_key.values():
                 merged.setdefault(cid, ())

@@ -90,3 +90,28 @@ def test_failing_primary_source_keeps_the_others(
     assert located_errors(body) == [
         (["customer", "email"], {"code": "UPSTREAM_UNAVAILABLE", "source": "crm"})
     ]
+
+
+def test_a_failed_batch_call_fails_only_its_own_customers(
+    sandbox: Sandbox, start_gateway: StartGateway
+) -> None:
+    # 100 customers take two orders calls (at most 50 ids each); the first to arrive is refused
+    # (a 400 is not retried), the other answers.
+    sandbox.set_faults(orders={"fail_next": 1, "status": 400})
+    ids = [str(n) for n in range(1, 101)]
+    query = "query ($ids: [ID!]!) { customers(ids: $ids) { id name orders { totalCount } } }"
+    with start_gateway(uncached_settings(sandbox.url), timer=FakeTimer()) as url:
+        body = Gateway(url).query(query, {"ids": ids})
+
+    assert sandbox.calls()["orders"] == 2
+    customers = body["data"]["customers"]
+    assert all(c["name"] for c in customers)
+    failed = [c["id"] for c in customers if c["orders"] is None]
+    answered = [c["id"] for c in customers if c["orders"] is not None]
+    assert len(failed) == len(answered) == 50
+    # Each call carries a contiguous run of 50 ids.
+    assert failed in (ids[:50], ids[50:])
+    errors = located_errors(body)
+    assert len(errors) == 50
+    assert {e[1]["code"] for e in errors} == {"UPSTREAM_REJECTED"}
+    assert {e[0][1] for e in errors} == {ids.index(cid) for cid in failed}
