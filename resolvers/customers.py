@@ -37,11 +37,20 @@ async def load_customers(
     per_source = await asyncio.gather(*(_load_all(ctx, name, plan[name], ids) for name in names))
     primary = names.index(ctx.sources.primary)
     out: list[CustomerRecords | None] = []
+    unconfirmed: dict[str, GatewayError] = {}
     for i, cid in enumerate(ids):
-        if per_source[primary][i] is None:
+        found = per_source[primary][i]
+        if found is None:
             out.append(None)
             continue
+        if isinstance(found, GatewayError):
+            unconfirmed[cid] = found
         out.append(CustomerRecords(cid, {name: per_source[n][i] for n, name in enumerate(names)}))
+    if unconfirmed and not plan[ctx.sources.primary]:
+        # No field of the primary source was asked for, so no field carries its error: the
+        # other sources' answers are served, but the client is told nobody confirmed these
+        # customers exist.
+        ctx.warnings.existence_unconfirmed(ctx.sources.primary, unconfirmed)
     return out
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from datasources import GatewayError
+
 
 class ResponseWarnings:
     """Collected while one request resolves; the schema puts them in the response."""
@@ -20,6 +22,27 @@ class ResponseWarnings:
                 "source": source,
                 "customerIds": sorted(ages),
                 "age": int(max(ages.values())),
+            }
+        )
+
+    def existence_unconfirmed(self, source: str, errors: Mapping[str, GatewayError]) -> None:
+        """The primary ``source`` failed for these customers (with these errors), so their
+        existence is unconfirmed; what other sources said about them is served all the same."""
+        ids = set(errors)
+        reasons = {e.code for e in errors.values()}
+        for item in self._items:
+            # One warning per source, however many root fields ran into the failure.
+            if item["code"] == "EXISTENCE_UNCONFIRMED" and item["source"] == source:
+                ids.update(item["customerIds"])
+                reasons.update(item["reasons"])
+                self._items.remove(item)
+                break
+        self._items.append(
+            {
+                "code": "EXISTENCE_UNCONFIRMED",
+                "source": source,
+                "customerIds": sorted(ids),
+                "reasons": sorted(reasons),
             }
         )
 

@@ -92,6 +92,35 @@ def test_failing_primary_source_keeps_the_others(
     ]
 
 
+def test_failing_primary_source_unasked_is_a_warning(
+    sandbox: Sandbox, start_gateway: StartGateway
+) -> None:
+    # No CRM field is asked for, so no field can carry the CRM's error; the CRM alone knows
+    # whether a customer exists, and the answer says nobody confirmed it.
+    sandbox.set_faults(crm={"failure_rate": 1.0, "status": 500})
+    query = """{
+      a: customer(id: "5") { loyalty { tier } }
+      b: customer(id: "3") { id loyalty { tier } }
+      again: customer(id: "5") { id }
+    }"""
+    with start_gateway(uncached_settings(sandbox.url), timer=FakeTimer()) as url:
+        body = Gateway(url).query(query)
+        sandbox.reset()
+        healthy = Gateway(url).query(query)
+
+    assert body["data"]["a"]["loyalty"] is not None
+    assert "errors" not in body
+    assert body["extensions"]["warnings"] == [
+        {
+            "code": "EXISTENCE_UNCONFIRMED",
+            "source": "crm",
+            "customerIds": ["3", "5"],
+            "reasons": ["UPSTREAM_UNAVAILABLE"],
+        }
+    ]
+    assert "extensions" not in healthy
+
+
 def test_a_failed_batch_call_fails_only_its_own_customers(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
