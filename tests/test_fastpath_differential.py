@@ -240,6 +240,24 @@ class GeneratedQuery:
 
 
 @dataclass
+class GeneratedOrders:
+    """Generated orders and a generated total, handed out as ``OrderHistory`` does."""
+
+    orders: tuple[Order, ...]
+    spent: Any
+
+    def __len__(self) -> int:
+        return len(self.orders)
+
+    def page(self, start: int, stop: int) -> tuple[Order, ...]:
+        return self.orders[start:stop]
+
+    def total_spent(self) -> Any:
+        # Whatever was generated, an error or a wrong type included, as a resolver's result.
+        return self.spent
+
+
+@dataclass
 class Generated:
     """The request context: who asks (for the PII fields' permissions) and the objects."""
 
@@ -329,8 +347,11 @@ CUSTOMER = st.builds(
             )
         )
     ),
-    total_spent=_values(MONEY),
-    _orders=st.one_of(st.lists(ORDER, max_size=4).map(tuple), st.none(), st.just(OUTAGE)),
+    _orders=st.one_of(
+        st.builds(GeneratedOrders, st.lists(ORDER, max_size=4).map(tuple), _values(MONEY)),
+        st.none(),
+        st.just(OUTAGE),
+    ),
 )
 
 PLAIN = strawberry.Schema(query=GeneratedQuery)
