@@ -1,6 +1,7 @@
 """The unified Customer and its parts, as GraphQL types.
 
-Values already loaded are plain attributes (no resolver per scalar). A field whose source
+Values already loaded are plain attributes (no resolver per scalar); a customer's orders
+stay records until a query reads a page of them or their total. A field whose source
 failed or sent an invalid value holds the error itself: graphql-core raises an exception
 found as a field value at that field's path, so only that field is null. Personal data
 fields are guarded: who may read them is decided by ``auth.permissions``.
