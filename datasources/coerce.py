@@ -34,6 +34,18 @@ def build_coercer(kind: ScalarKind, spec: FieldSpec) -> Coercer:
     raise ValueError(f"no scalar coercion for {kind!r}")
 
 
+def native_coercion(kind: ScalarKind, spec: FieldSpec) -> tuple[type[Any], Coercer] | None:
+    """A shortcut for the values most upstreams send: their exact type, and a builtin that
+    coerces them as ``build_coercer``'s function would (never failing)."""
+    if kind == "string":
+        return str, str.strip if spec.trim else str
+    if kind == "int" and spec.major_to_minor is None:
+        return int, int
+    if kind == "bool":
+        return bool, bool
+    return None
+
+
 def _text(value: Any, spec: FieldSpec, expected: str) -> str:
     if isinstance(value, str):
         return value.strip() if spec.trim else value

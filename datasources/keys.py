@@ -21,6 +21,7 @@ class KeyTemplate:
         self._template = template
         self._identity = template == "{id}"
         self._numeric = spec.endswith("d")
+        self._bare_number = self._numeric and not before and not after
         group = r"(\d+)" if self._numeric else r"(.+)"
         self._pattern = re.compile(re.escape(before) + group + re.escape(after))
 
@@ -38,6 +39,9 @@ class KeyTemplate:
         """Our customer id for a source key; None when the key does not fit the template."""
         if self._identity:
             return source_key
+        if self._bare_number:
+            # What the pattern's (\d+) accepts, without a regex match per record.
+            return str(int(source_key)) if source_key.isdecimal() else None
         match = self._pattern.fullmatch(source_key)
         if match is None:
             return None

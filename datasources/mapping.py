@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 import jmespath
 
-from datasources.coerce import build_coercer
+from datasources.coerce import Coercer, build_coercer, native_coercion
 from datasources.config import FieldSpec
 from datasources.config_rules import PLAIN_PATH
-from datasources.models import NO_ISSUES, model_fields
+from datasources.models import NO_ISSUES, ScalarKind, model_fields
 
 Getter = Callable[[Any], Any]
 
@@ -60,15 +60,19 @@ def root_attributes(path: str) -> set[str]:
     return found
 
 
-class _FieldReader:
-    __slots__ = ("coerce", "get", "items", "name", "required")
+# One field of a mapping plan: model field name; the record key it reads when its path is a
+# single key (otherwise None, and the getter reads it); the getter; whether it is required;
+# a type whose values take the builtin that follows instead of the coercion (None: no
+# shortcut, and the coercion follows); and the coercion, or the item mapping of a list.
+_Step = tuple[str, str | None, Getter, bool, type[Any] | None, Coercer, Coercer]
 
-    def __init__(self, name: str, spec: FieldSpec, kind: str, item_model: type[Any] | None):
-        self.name = name
-        self.get = compile_path(spec.path)
-        self.required = spec.required
-        self.items = RecordMapper(item_model, spec.fields or {}) if item_model is not None else None
-        self.coerce = build_coercer(kind, spec) if item_model is None else None  # type: ignore[arg-type]
+# What a plain key reads in a record that is not an object: nothing, as the getters do.
+_NOT_AN_OBJECT: Final[Mapping[str, Any]] = MappingProxyType({})
+
+
+def _single_key(path: str) -> str | None:
+    node = jmespath.compile(path).parsed
+    return node["value"] if node["type"] == "field" else None
 
 
 class RecordMapper:
@@ -77,17 +81,28 @@ class RecordMapper:
     def __init__(self, model: type[Any], specs: Mapping[str, FieldSpec]) -> None:
         known = model_fields(model)
         self.model = model
-        self._readers = [
-            _FieldReader(name, spec, known[name].kind, known[name].item_model)
+        self._steps = tuple(
+            self._step(name, spec, known[name].kind, known[name].item_model)
             for name, spec in specs.items()
-        ]
-        self._subsets: dict[frozenset[str], list[_FieldReader]] = {}
+        )
+        # Mapping plans by requested field set: a query shape asks for the same set each time.
+        self._plans: dict[frozenset[str], tuple[_Step, ...]] = {}
         self._attributes = {
             name: set(spec.attributes)
             if spec.attributes is not None
             else root_attributes(spec.path)
             for name, spec in specs.items()
         }
+
+    @staticmethod
+    def _step(name: str, spec: FieldSpec, kind: ScalarKind, item_model: type[Any] | None) -> _Step:
+        key, get = _single_key(spec.path), compile_path(spec.path)
+        if item_model is not None:
+            items = RecordMapper(item_model, spec.fields or {}).map_list
+            return name, key, get, spec.required, None, items, items
+        coerce = build_coercer(kind, spec)
+        native_type, native = native_coercion(kind, spec) or (None, coerce)
+        return name, key, get, spec.required, native_type, native, coerce
 
     @property
     def field_names(self) -> frozenset[str]:
@@ -106,35 +121,37 @@ class RecordMapper:
         With ``fields``, only those are read: an upstream asked for a sparse fieldset must
         not be blamed for the required fields it was not asked for.
         """
-        readers = self._readers if fields is None else self._subset(fields)
+        if fields is None:
+            steps = self._steps
+        elif (planned := self._plans.get(fields)) is not None:
+            steps = planned
+        else:
+            steps = self._plans[fields] = tuple(s for s in self._steps if s[0] in fields)
+        record = raw if isinstance(raw, dict) else _NOT_AN_OBJECT
         values: dict[str, Any] = {}
         issues: dict[str, str] | None = None
-        for reader in readers:
-            value = reader.get(raw)
+        for name, key, get, required, native_type, native, convert in steps:
+            value = record.get(key) if key is not None else get(raw)
             if value is None or value == "":
-                if reader.required:
-                    issues = issues or {}
-                    issues[reader.name] = "required value is missing"
+                if required:
+                    if issues is None:
+                        issues = {}
+                    issues[name] = "required value is missing"
+                continue
+            if type(value) is native_type:
+                values[name] = native(value)
                 continue
             try:
-                if reader.items is not None:
-                    values[reader.name] = self._map_items(reader.items, value)
-                else:
-                    values[reader.name] = reader.coerce(value)  # type: ignore[misc]
+                values[name] = convert(value)
             except ValueError as exc:
-                issues = issues or {}
-                issues[reader.name] = str(exc)
+                if issues is None:
+                    issues = {}
+                issues[name] = str(exc)
         values["issues"] = MappingProxyType(issues) if issues else NO_ISSUES
         return self.model(**values)
 
-    def _subset(self, fields: frozenset[str]) -> list[_FieldReader]:
-        readers = self._subsets.get(fields)
-        if readers is None:
-            readers = self._subsets[fields] = [r for r in self._readers if r.name in fields]
-        return readers
-
-    @staticmethod
-    def _map_items(items: RecordMapper, value: Any) -> tuple[Any, ...]:
+    def map_list(self, value: Any) -> tuple[Any, ...]:
+        """Instances for a list of raw records."""
         # XML has no way to say "a list of one": a single child arrives as an object.
         seq = value if isinstance(value, list) else [value]
-        return tuple(items.map(v) for v in seq)
+        return tuple(self.map(v) for v in seq)

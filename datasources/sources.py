@@ -75,6 +75,10 @@ class SourceSet:
         for name, cfg in configs.items():
             for field in cfg.fields:
                 self._owners[(cfg.entity, field)] = name
+        self._feeds: dict[str, dict[str, tuple[str, ...]]] = {}
+        for (entity, field), name in self._owners.items():
+            fed = self._feeds.setdefault(entity, {})
+            fed[name] = (*fed.get(name, ()), field)
         self._entity_source: dict[str, str] = {
             cfg.entity: name for name, cfg in configs.items() if cfg.entity != "customer"
         }
@@ -105,6 +109,10 @@ class SourceSet:
     def owner(self, entity: str, field: str) -> str | None:
         """The source that feeds ``field`` of ``entity``, if any does."""
         return self._owners.get((entity, field))
+
+    def feeds(self, entity: str) -> Mapping[str, tuple[str, ...]]:
+        """Each source that feeds fields of ``entity``, with those fields."""
+        return self._feeds.get(entity, {})
 
     def source_of(self, entity: str) -> str | None:
         """The one source of a non-customer entity (orders, loyalty, preferences)."""

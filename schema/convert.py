@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from operator import attrgetter
 from typing import Any, Final, cast
 
 from datasources import (
@@ -45,6 +46,15 @@ PROFILE_FIELDS: Final = (
 # Orders in these states never took the customer's money, or gave it back.
 _NOT_SPENT: Final = frozenset({"cancelled", "refunded"})
 
+_ORDER_FIELDS: Final = ("id", "placed_at", "status", "total_minor", "currency", "lines")
+_LINE_FIELDS: Final = ("sku", "title", "quantity", "unit_price_minor")
+_LOYALTY_FIELDS: Final = ("member_number", "tier", "points", "member_since")
+_PREFERENCE_FIELDS: Final = ("channel", "opt_in", "language", "updated_at")
+_read_order, _read_line, _read_loyalty, _read_preference = (
+    attrgetter(*names)
+    for names in (_ORDER_FIELDS, _LINE_FIELDS, _LOYALTY_FIELDS, _PREFERENCE_FIELDS)
+)
+
 
 def _field(record: Any, name: str, source: str, customer_id: str) -> Any:
     """A record's field, or the error that explains why it has none."""
@@ -54,15 +64,29 @@ def _field(record: Any, name: str, source: str, customer_id: str) -> Any:
     return getattr(record, name)
 
 
+def _fields(
+    record: Any,
+    names: tuple[str, ...],
+    read: Callable[[Any], tuple[Any, ...]],
+    source: str,
+    customer_id: str,
+) -> Sequence[Any]:
+    """``_field`` for each of ``names``; ``read`` reads them all at once."""
+    if not record.issues:
+        return read(record)
+    return [_field(record, name, source, customer_id) for name in names]
+
+
 def build_customer(data: CustomerRecords, sources: SourceSet) -> Customer:
-    values: dict[str, Any] = {}
-    for name in PROFILE_FIELDS:
-        owner = sources.owner("customer", name)
-        record = data.by_source.get(owner) if owner else None
+    values: dict[str, Any] = dict.fromkeys(PROFILE_FIELDS)
+    for owner, names in sources.feeds("customer").items():
+        record = data.by_source.get(owner)
         if isinstance(record, GatewayError) or record is None:
-            values[name] = record
+            values.update(dict.fromkeys(names, record))
+        elif record.issues:
+            values.update((name, _field(record, name, owner, data.id)) for name in names)
         else:
-            values[name] = _field(record, name, owner or "", data.id)
+            values.update((name, getattr(record, name)) for name in names)
     first, last = values["first_name"], values["last_name"]
     if isinstance(first, Exception):
         values["name"] = first
@@ -70,13 +94,11 @@ def build_customer(data: CustomerRecords, sources: SourceSet) -> Customer:
         values["name"] = last
     else:
         values["name"] = " ".join(p for p in (first, last) if p) or None
-    orders = _entity(data, sources, "orders", _orders)
     return Customer(
         id=data.id,  # type: ignore[arg-type]
         loyalty=_entity(data, sources, "loyalty", _loyalty),
         preferences=_entity(data, sources, "preferences", _preferences),
-        total_spent=_total_spent(orders, data.id, sources.source_of("orders") or ""),
-        _orders=orders,
+        _orders=_entity(data, sources, "orders", SourceOrders),
         **values,
     )
 
@@ -99,78 +121,91 @@ def _money(minor: Any, currency: Any) -> Any:
     return Money.of(minor, currency)
 
 
-def _orders(records: tuple[OrderRecord, ...], source: str, cid: str) -> tuple[Order, ...]:
-    out = []
-    for r in records:
-        currency = _field(r, "currency", source, cid)
-        lines = _field(r, "lines", source, cid)
-        out.append(
-            Order(
-                id=_field(r, "id", source, cid),
-                placed_at=_field(r, "placed_at", source, cid),
-                status=_field(r, "status", source, cid),
-                total=_money(_field(r, "total_minor", source, cid), currency),
-                line_items=cast("Any", lines)
-                if isinstance(lines, Exception)
-                else [
-                    OrderLine(
-                        sku=_field(line, "sku", source, cid),
-                        title=_field(line, "title", source, cid),
-                        quantity=_field(line, "quantity", source, cid),
-                        unit_price=_money(_field(line, "unit_price_minor", source, cid), currency),
-                    )
-                    for line in lines
-                ],
+class SourceOrders:
+    """A customer's order records from one source, made Orders as they are read."""
+
+    __slots__ = ("_customer_id", "_records", "_source")
+
+    def __init__(self, records: tuple[OrderRecord, ...], source: str, customer_id: str) -> None:
+        self._records = records
+        self._source = source
+        self._customer_id = customer_id
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def page(self, start: int, stop: int) -> list[Order]:
+        return [self._order(r) for r in self._records[start:stop]]
+
+    def total_spent(self) -> Money | None:
+        source, cid = self._source, self._customer_id
+        totals: dict[str, int] = {}
+        for r in self._records:
+            # A status the source sent invalid is not one of these: the order counts.
+            if r.status in _NOT_SPENT:
+                continue
+            minor = _field(r, "total_minor", source, cid)
+            currency = _field(r, "currency", source, cid)
+            # In the order an order's total reports them (``_money``).
+            for value in (minor, currency):
+                if isinstance(value, Exception):
+                    raise value
+            if minor is not None and currency is not None:
+                totals[currency] = totals.get(currency, 0) + minor
+        if len(totals) > 1:
+            raise UpstreamDataInvalid(
+                f"orders are in several currencies ({', '.join(sorted(totals))})",
+                source=source,
+                customer_id=cid,
             )
-        )
-    return tuple(out)
+        if not totals:
+            return None
+        ((currency, minor),) = totals.items()
+        return Money.of(minor, currency)
 
-
-def _total_spent(orders: Any, cid: str, source: str) -> Any:
-    if orders is None or isinstance(orders, Exception):
-        return orders
-    totals: dict[str, int] = {}
-    for order in orders:
-        if order.status in _NOT_SPENT:
-            continue
-        total = order.total
-        if isinstance(total, Exception):
-            return total
-        if total is not None:
-            totals[total.currency] = totals.get(total.currency, 0) + total.minor_units
-    if len(totals) > 1:
-        return UpstreamDataInvalid(
-            f"orders are in several currencies ({', '.join(sorted(totals))})",
-            source=source,
-            customer_id=cid,
+    def _order(self, record: OrderRecord) -> Order:
+        source, cid = self._source, self._customer_id
+        id_, placed_at, status, minor, currency, lines = _fields(
+            record, _ORDER_FIELDS, _read_order, source, cid
         )
-    if not totals:
-        return None
-    ((currency, minor),) = totals.items()
-    return Money.of(minor, currency)
+        return Order(
+            id=id_,
+            placed_at=placed_at,
+            status=status,
+            total=_money(minor, currency),
+            line_items=cast("Any", lines)
+            if isinstance(lines, Exception)
+            else [self._line(line, currency) for line in lines],
+        )
+
+    def _line(self, record: Any, currency: Any) -> OrderLine:
+        sku, title, quantity, unit_price = _fields(
+            record, _LINE_FIELDS, _read_line, self._source, self._customer_id
+        )
+        return OrderLine(
+            sku=sku, title=title, quantity=quantity, unit_price=_money(unit_price, currency)
+        )
 
 
 def _loyalty(record: LoyaltyRecord, source: str, cid: str) -> LoyaltyMembership:
-    return LoyaltyMembership(
-        member_number=_field(record, "member_number", source, cid),
-        tier=_field(record, "tier", source, cid),
-        points=_field(record, "points", source, cid),
-        member_since=_field(record, "member_since", source, cid),
-    )
+    number, tier, points, since = _fields(record, _LOYALTY_FIELDS, _read_loyalty, source, cid)
+    return LoyaltyMembership(member_number=number, tier=tier, points=points, member_since=since)
 
 
 def _preferences(
     records: tuple[ChannelPreferenceRecord, ...], source: str, cid: str
 ) -> list[ChannelPreference]:
-    return [
-        ChannelPreference(
-            channel=_field(r, "channel", source, cid),
-            opt_in=_field(r, "opt_in", source, cid),
-            language=_field(r, "language", source, cid),
-            updated_at=_field(r, "updated_at", source, cid),
+    out = []
+    for r in records:
+        channel, opt_in, language, updated_at = _fields(
+            r, _PREFERENCE_FIELDS, _read_preference, source, cid
         )
-        for r in records
-    ]
+        out.append(
+            ChannelPreference(
+                channel=channel, opt_in=opt_in, language=language, updated_at=updated_at
+            )
+        )
+    return out
 
 
 # GraphQL type -> field -> (entity, model fields it reads): what the look-ahead needs.

@@ -1,6 +1,7 @@
 """The unified Customer and its parts, as GraphQL types.
 
-Values already loaded are plain attributes (no resolver per scalar). A field whose source
+Values already loaded are plain attributes (no resolver per scalar); a customer's orders
+stay records until a query reads a page of them or their total. A field whose source
 failed or sent an invalid value holds the error itself: graphql-core raises an exception
 found as a field value at that field's path, so only that field is null. Personal data
 fields are guarded: who may read them is decided by ``auth.permissions``.
@@ -9,9 +10,10 @@ fields are guarded: who may read them is decided by ``auth.permissions``.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Protocol
 
 import strawberry
 
@@ -83,6 +85,20 @@ class ChannelPreference:
     updated_at: date | None
 
 
+class OrderHistory(Protocol):
+    """A customer's orders, newest first, as loaded; each is made an ``Order`` only when read."""
+
+    def __len__(self) -> int: ...
+
+    def page(self, start: int, stop: int) -> Sequence[Order]:
+        """The orders at positions ``start`` up to ``stop`` (fewer past the end)."""
+        ...
+
+    def total_spent(self) -> Money | None:
+        """The sum of the orders not cancelled or refunded; raises when it cannot be known."""
+        ...
+
+
 @strawberry.type(description="One customer, unified from every configured source.")
 class Customer:
     id: strawberry.ID
@@ -99,28 +115,34 @@ class Customer:
     updated_at: datetime | None
     loyalty: LoyaltyMembership | None
     preferences: list[ChannelPreference] | None
-    total_spent: Money | None = strawberry.field(
+    # Orders are converted only as far as a query reads them: a page, or the total.
+    _orders: strawberry.Private[OrderHistory | Exception | None]
+
+    @strawberry.field(
         description="Sum of the customer's orders that were not cancelled or refunded."
     )
-    _orders: strawberry.Private[Any]
+    def total_spent(self) -> Money | None:
+        orders = self._orders
+        if isinstance(orders, Exception):
+            raise orders
+        return orders.total_spent() if orders is not None else None
 
     @strawberry.field(description="The customer's orders, newest first.")
     def orders(self, first: int = 10, after: str | None = None) -> OrderConnection | None:
         orders = self._orders
         if isinstance(orders, Exception):
             raise orders
-        if orders is None:
-            orders = ()
         start = _offset(after) + 1 if after else 0
-        page = orders[start : start + max(first, 0)]
+        count = len(orders) if orders is not None else 0
+        page = orders.page(start, start + max(first, 0)) if orders is not None else ()
         edges = [OrderEdge(cursor=_cursor(start + i), node=node) for i, node in enumerate(page)]
         return OrderConnection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=start + len(page) < len(orders),
+                has_next_page=start + len(page) < count,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
-            total_count=len(orders),
+            total_count=count,
         )
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from unittest import mock
 
+import schema.convert
+from schema.types import Order
 from tests.conftest import Gateway, Sandbox
 
 FULL = """
@@ -99,3 +102,30 @@ def test_orders_page_with_cursors(gateway: Gateway, sandbox: Sandbox) -> None:
     assert [e["node"]["id"] for e in first["edges"]] == expected[:2]
     assert [e["node"]["id"] for e in second["data"]["customer"]["orders"]["edges"]] == expected[2:4]
     assert first["pageInfo"]["hasNextPage"] is True
+
+
+def test_only_the_requested_page_of_orders_is_converted(gateway: Gateway, sandbox: Sandbox) -> None:
+    ids = [c for c in map(str, range(1, 200)) if len(sandbox.data.orders(c)) >= 5][:3]
+    query = (
+        "query ($ids: [ID!]!) { customers(ids: $ids) {"
+        " orders(first: 2) { totalCount edges { node { id } } } } }"
+    )
+    with mock.patch.object(schema.convert, "Order", wraps=Order) as made:
+        body = gateway.query(query, {"ids": ids})
+    assert [c["orders"]["totalCount"] for c in body["data"]["customers"]] == [
+        len(sandbox.data.orders(c)) for c in ids
+    ]
+    assert made.call_count == 2 * len(ids)
+
+
+def test_total_spent_converts_no_orders(gateway: Gateway, sandbox: Sandbox) -> None:
+    cid = next(c for c in map(str, range(1, 200)) if len(sandbox.data.orders(c)) >= 5)
+    spent = sum(
+        o.amount_minor
+        for o in sandbox.data.orders(cid)
+        if o.status not in ("cancelled", "refunded")
+    )
+    with mock.patch.object(schema.convert, "Order", wraps=Order) as made:
+        body = gateway.query(f'{{ customer(id: "{cid}") {{ totalSpent {{ minorUnits }} }} }}')
+    assert body["data"]["customer"]["totalSpent"]["minorUnits"] == spent
+    assert made.call_count == 0

@@ -8,9 +8,9 @@ its type, and its sub-selection, already collected through fragments and conditi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from operator import attrgetter
-from types import NoneType
+from types import MappingProxyType, NoneType
 from typing import Any
 
 import strawberry
@@ -39,7 +39,7 @@ from schema.fastpath import complete
 from schema.fastpath.collect import Conditions, Unsupported, collect_fields
 from schema.fastpath.permissions import context_permissions
 from schema.fastpath.plan import Completer, FieldSite, Plan
-from schema.fastpath.serialize import leaf_serializer, passthrough_types
+from schema.fastpath.serialize import exact_serializers, leaf_serializer, passthrough_types
 from schema.fastpath.state import Prepare
 
 # Where Strawberry keeps a field's StrawberryField (GraphQLCoreConverter.DEFINITION_BACKREF).
@@ -111,6 +111,8 @@ class _Walk:
             nodes=nodes,
             complete=self.completer(field.type, parent.name, name, nodes),
             non_null=is_non_null_type(field.type),
+            passthrough=_passthrough(field.type),
+            serializers=_serializers(field.type),
         )
 
     def completer(
@@ -152,14 +154,12 @@ class _Walk:
     def entry(self, site: FieldSite) -> complete.Entry:
         if site.field is TypeNameMetaFieldDef:
             typename = site.parent.name
-            return complete.value_entry(site, lambda _: typename, frozenset({str}))
+            return complete.value_entry(site, lambda _: typename)
         definition = site.field.extensions.get(_DEFINITION)
         if not isinstance(definition, StrawberryField):
             raise Unsupported(f"{site.parent.name}.{site.nodes[0].name.value} is not Strawberry's")
         if definition.is_basic_field:
-            return complete.value_entry(
-                site, self.getter(definition.python_name), _passthrough(site.field.type)
-            )
+            return complete.value_entry(site, self.getter(definition.python_name))
         if definition.base_resolver is None and len(definition.extensions) == 1:
             permissions = context_permissions(definition.extensions[0])
             if permissions is not None:
@@ -200,6 +200,11 @@ def _source_as(resolver: StrawberryResolver[Any]) -> complete.SourceAs:
     return complete.SourceAs(
         resolver.self_parameter is not None, tuple(p.name for p in named if p is not None)
     )
+
+
+def _serializers(type_: GraphQLOutputType) -> Mapping[type[Any], Callable[[Any], Any]]:
+    leaf = get_nullable_type(type_)
+    return exact_serializers(leaf) if is_leaf_type(leaf) else MappingProxyType({})
 
 
 def _passthrough(type_: GraphQLOutputType) -> frozenset[type[Any]]:

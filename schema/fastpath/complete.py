@@ -8,7 +8,8 @@ decides once: field collection, type lookups and the resolver to call.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from graphql import GraphQLError
@@ -22,9 +23,14 @@ from schema.fastpath.state import Prepare, RequestState
 
 Getter = Callable[[Any], Any]
 # A field of an object: (response key, getter or None for a resolver, types copied as they
-# are, the boundary that completes anything else and handles its errors).
+# are, types serialized by one call, the boundary that completes anything else and handles
+# its errors).
 Entry = tuple[
-    str, Getter | None, frozenset[type[Any]], Callable[[Any, Position, RequestState], Any]
+    str,
+    Getter | None,
+    frozenset[type[Any]],
+    Mapping[type[Any], Callable[[Any], Any]],
+    Callable[[Any, Position, RequestState], Any],
 ]
 
 _LISTS = (list, tuple)
@@ -89,7 +95,7 @@ def object_of(entries: tuple[Entry, ...]) -> Completer:
         if value is None or value is Undefined:
             return None
         result = {}
-        for key, get, passthrough, boundary in entries:
+        for key, get, passthrough, serializers, boundary in entries:
             if get is None:
                 result[key] = boundary(value, position, state)
                 continue
@@ -98,8 +104,11 @@ def object_of(entries: tuple[Entry, ...]) -> Completer:
             except Exception as exc:
                 # Raised or returned, graphql-core reports an exception the same way.
                 field_value = exc
-            if type(field_value) in passthrough:
+            kind = type(field_value)
+            if kind in passthrough:
                 result[key] = field_value
+            elif kind in serializers:
+                result[key] = serializers[kind](field_value)
             else:
                 result[key] = boundary(field_value, position, state)
         return result
@@ -107,7 +116,7 @@ def object_of(entries: tuple[Entry, ...]) -> Completer:
     return complete
 
 
-def value_entry(site: FieldSite, get: Getter, passthrough: frozenset[type[Any]]) -> Entry:
+def value_entry(site: FieldSite, get: Getter) -> Entry:
     """A field read from its object without a resolver call."""
     key, parent, complete, nodes, is_non_null = (
         site.key,
@@ -124,7 +133,7 @@ def value_entry(site: FieldSite, get: Getter, passthrough: frozenset[type[Any]])
         except Exception as raw:
             return field_error(raw, nodes, position, is_non_null, state)
 
-    return key, get, passthrough, boundary
+    return key, get, site.passthrough, site.serializers, boundary
 
 
 def permitted_entry(site: FieldSite, get: Getter, extension: PermissionExtension) -> Entry:
@@ -184,11 +193,17 @@ def _called_entry(site: FieldSite, call: Callable[[Any, Position, RequestState],
         site.nodes,
         site.non_null,
     )
+    passthrough, serializers = site.passthrough, site.serializers
 
     def boundary(source: Any, parent_position: Position, state: RequestState) -> Any:
         position = (parent_position, key, parent)
         try:
             value = call(source, position, state)
+            kind = type(value)
+            if kind in passthrough:
+                return value
+            if kind in serializers:
+                return serializers[kind](value)
             if inspect.isawaitable(value):
                 _discard(value)
                 raise RuntimeError(f"{parent}.{nodes[0].name.value} returned an awaitable")
@@ -196,7 +211,7 @@ def _called_entry(site: FieldSite, call: Callable[[Any, Position, RequestState],
         except Exception as raw:
             return field_error(raw, nodes, position, is_non_null, state)
 
-    return key, None, frozenset(), boundary
+    return key, None, frozenset(), MappingProxyType({}), boundary
 
 
 def field_error(

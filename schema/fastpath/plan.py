@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,10 @@ class FieldSite:
     nodes: list[FieldNode]
     complete: Completer
     non_null: bool
+    # Values the response holds exactly as found (null where allowed, verbatim leaves), and
+    # values one call serializes: an object's completer takes these without ``complete``.
+    passthrough: frozenset[type[Any]]
+    serializers: Mapping[type[Any], Callable[[Any], Any]]
 
 
 @dataclass(frozen=True, slots=True)

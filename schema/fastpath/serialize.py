@@ -2,16 +2,20 @@
 
 Every value goes through its scalar's own ``coerce_output_value`` (graphql-core's for the
 built-in scalars, Strawberry's for Date, DateTime, Decimal ...), except values of the types a
-scalar is known to return unchanged: those are copied without a call.
+scalar is known to return unchanged: those are copied without a call. Values a scalar
+serializes with a call that cannot fail are serialized by the object's completer directly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, time
+from types import MappingProxyType
 from typing import Any
 
 from graphql import GraphQLBoolean, GraphQLID, GraphQLInt, GraphQLLeafType, GraphQLString
 from graphql.pyutils import Undefined, inspect
+from strawberry.schema.types.base_scalars import isoformat
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
@@ -29,6 +33,14 @@ def passthrough_types(leaf: GraphQLLeafType) -> frozenset[type[Any]]:
         if leaf is scalar:
             return kinds
     return frozenset()
+
+
+def exact_serializers(leaf: GraphQLLeafType) -> Mapping[type[Any], Callable[[Any], Any]]:
+    """Types whose values ``leaf`` serializes with one call that cannot fail or return null:
+    Strawberry's Date, DateTime and Time call ``isoformat``, which gives these a str."""
+    if leaf.coerce_output_value is isoformat:
+        return MappingProxyType(dict.fromkeys((date, datetime, time), isoformat))
+    return MappingProxyType({})
 
 
 def leaf_serializer(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
