@@ -82,7 +82,7 @@ async def _raw_records() -> tuple[list[Any], list[Any]]:
 def main() -> None:
     settings = load_settings(DEFAULT_CONFIG, {"SANDBOX_URL": "http://127.0.0.1:1"})
     sources = SourceSet(
-        settings.sources, lambda _: httpx.AsyncClient(), SourceMetrics(CollectorRegistry())
+        settings.sources, lambda _: httpx.AsyncHTTPTransport(), SourceMetrics(CollectorRegistry())
     )
     crm_mapper = RecordMapper(ENTITY_MODELS["customer"], settings.sources["crm"].fields)
     orders_mapper = RecordMapper(ENTITY_MODELS["orders"], settings.sources["orders"].fields)

@@ -447,6 +447,7 @@ class SourceClient:
         if self.config.format == "csv" and raw_records:
             self._check_columns(raw_records[0], fields)
         out: Records = {}
+        grouped: dict[str, list[Any]] = {}
         for raw in raw_records:
             key = key_of(raw)
             cid = self._keys.to_customer(str(key)) if key is not None else None
@@ -466,9 +467,11 @@ class SourceClient:
                     fields=sorted(record.issues),
                 )
             if self.is_list:
-                out[cid] = (*out.get(cid, ()), record)
+                grouped.setdefault(cid, []).append(record)
             else:
                 out[cid] = record
+        for cid, records in grouped.items():
+            out[cid] = tuple(records)
         return out
 
     def _check_columns(self, first_row: Any, fields: frozenset[str] | None) -> None:
