@@ -34,7 +34,13 @@ async def load_customers(
     """Each id's records, in order; None where the primary source does not know the id."""
     plan = ctx.plan(info)
     names = list(plan)
-    per_source = await asyncio.gather(*(_load_all(ctx, name, plan[name], ids) for name in names))
+    if len(names) == 1:
+        # Only the primary source: nothing to run concurrently, no task to start.
+        per_source = [await _load_all(ctx, names[0], plan[names[0]], ids)]
+    else:
+        per_source = await asyncio.gather(
+            *(_load_all(ctx, name, plan[name], ids) for name in names)
+        )
     primary = names.index(ctx.sources.primary)
     out: list[CustomerRecords | None] = []
     unconfirmed: dict[str, GatewayError] = {}
