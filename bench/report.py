@@ -232,7 +232,19 @@ def _throughput(outcome: dict[str, Any]) -> str:
         "before the run. The ceiling row is a minimal Starlette endpoint answering the same "
         "JSON from a dict; it is also the check that the load driver is not the bottleneck. "
         "The fast-path-off rows run the same gateway with `CG_SERVER__FAST_PATH=false`."
-        "\n\n" + _table(header, rows)
+        + _rounds(outcome)
+        + "\n\n"
+        + _table(header, rows)
+    )
+
+
+def _rounds(outcome: dict[str, Any]) -> str:
+    rounds = outcome.get("rounds", 1)
+    if rounds < 2:
+        return ""
+    return (
+        f" Every case ran {rounds} times for {outcome['round_seconds']:g} s, the cases "
+        "interleaved; each row is its median round by requests per second."
     )
 
 

@@ -5,29 +5,55 @@ from __future__ import annotations
 from brotli_asgi import BrotliMiddleware
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.settings import CompressionSettings
 
 
 def compression_middleware(settings: CompressionSettings) -> list[Middleware]:
-    """Outermost first: gzip passes through what brotli already encoded."""
-    if not settings.enabled:
-        return []
-    layers = [
-        Middleware(
-            GZipMiddleware,
-            minimum_size=settings.minimum_size,
-            compresslevel=settings.gzip_level,
+    """The compression layer, if compression is on."""
+    return [Middleware(Compression, settings=settings)] if settings.enabled else []
+
+
+class Compression:
+    """Hands each request to the one encoder its ``Accept-Encoding`` asks for, or to none.
+
+    Either encoder wraps every response it sees, compressed or not, so a request that accepts
+    neither skips both, and one that accepts brotli never passes through gzip's layer.
+    """
+
+    def __init__(self, app: ASGIApp, settings: CompressionSettings) -> None:
+        self.app = app
+        self._gzip = GZipMiddleware(
+            app, minimum_size=settings.minimum_size, compresslevel=settings.gzip_level
         )
-    ]
-    if settings.brotli:
-        layers.append(
-            Middleware(
-                BrotliMiddleware,
+        self._brotli = (
+            BrotliMiddleware(
+                app,
                 quality=settings.brotli_quality,
                 minimum_size=settings.minimum_size,
-                # Our gzip layer handles the fallback, with its own level.
+                # The gzip layer handles the fallback, with its own level.
                 gzip_fallback=False,
             )
+            if settings.brotli
+            else None
         )
-    return layers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            accepted = _accept_encoding(scope["headers"])
+            # The same tests the two encoders make themselves.
+            if self._brotli is not None and "br" in accepted:
+                await self._brotli(scope, receive, send)
+                return
+            if "gzip" in accepted:
+                await self._gzip(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _accept_encoding(headers: list[tuple[bytes, bytes]]) -> str:
+    for name, value in headers:
+        if name == b"accept-encoding":
+            return value.decode("latin-1")
+    return ""
