@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import ExecutionResult as GraphQLResult
-from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.permission import BasePermission, PermissionExtension
 
 from gateway.settings import DEFAULT_CONFIG, load_settings
@@ -311,3 +311,37 @@ def _quiet_strawberry() -> Iterator[None]:
     strawberry_log.disabled = True
     yield
     strawberry_log.disabled = False
+
+
+class _Counting(SchemaExtension):
+    """An extension prepared operations cannot honour: it counts every operation's hooks."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+
+
+class _Masked(MaskErrors):
+    """A subclass may change what MaskErrors' hooks do: not honoured either."""
+
+
+@pytest.mark.parametrize(
+    ("extensions", "prepared"),
+    [
+        ([], 2),
+        ([ParserCache, ValidationCache, MaskErrors], 2),
+        ([_Counting], 0),
+        ([_Masked], 0),
+    ],
+)
+def test_prepared_operations_run_only_where_every_extension_is_honoured(
+    extensions: list[Any], prepared: int
+) -> None:
+    fast = FastPathSchema(query=Query, extensions=extensions)
+    query = "query ($t: String!) { echo(text: $t) }"
+
+    async def run() -> list[Any]:
+        return [(await fast.execute(query, {"t": t})).data for t in ("x", "y", "z")]
+
+    assert asyncio.run(run()) == [{"echo": "x"}, {"echo": "y"}, {"echo": "z"}]
+    # The first run prepares the text; the next two skip Strawberry's hooks where allowed.
+    assert (_fast_path(fast).planned, _fast_path(fast).prepared) == (3, prepared)

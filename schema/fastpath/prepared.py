@@ -63,7 +63,8 @@ class PreparedOperation:
 
 # Strawberry's own extensions whose effect prepared operations reproduce: the caches are the
 # preparation itself, validation rules ran when the operation was first seen, and masking
-# is applied to the plan's errors (``PreparedLane``).
+# is applied to the plan's errors (``FastPath.execute_prepared``). Exactly these classes: a
+# subclass may change what its hooks do.
 HONOURED = (ParserCache, ValidationCache, DisableIntrospection, MaskErrors)
 
 
@@ -76,8 +77,8 @@ def lane_extensions(
     for extension in extensions:
         if isinstance(extension, PreparedExtension):
             prepared.append(extension)
+        elif type(extension) not in HONOURED:
+            return None
         elif isinstance(extension, MaskErrors):
             masks.append(extension)
-        elif not isinstance(extension, HONOURED):
-            return None
     return prepared, masks
