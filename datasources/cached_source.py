@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,17 @@ class Fetched:
     errors: dict[str, GatewayError] = field(default_factory=dict)
     # Customers served a stale record because the upstream failed: its age in seconds.
     stale: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, outcomes: Mapping[str, Any]) -> Fetched:
+        """Each customer's record, or its error, sorted into records and errors."""
+        out = cls()
+        for cid, outcome in outcomes.items():
+            if isinstance(outcome, GatewayError):
+                out.errors[cid] = outcome
+            else:
+                out.records[cid] = outcome
+        return out
 
 
 class CachedSource:
@@ -126,13 +137,7 @@ class CachedSource:
             )
         except GatewayError as exc:
             return Fetched(errors=dict.fromkeys(ids, exc))
-        out = Fetched()
-        for cid, value in records.items():
-            if isinstance(value, GatewayError):
-                out.errors[cid] = value
-            else:
-                out.records[cid] = value
-        return out
+        return Fetched.of(records)
 
     async def invalidate(self, customer_ids: Sequence[str]) -> None:
         self._flights.forget(customer_ids)
@@ -151,14 +156,7 @@ class CachedSource:
         What a warm-up run does: one upstream batch (chunked to the source's batch size)
         that refills both tiers with entries able to serve any field set.
         """
-        out = Fetched()
-        outcomes = await self._fetch(list(dict.fromkeys(customer_ids)), None, budget)
-        for cid, outcome in outcomes.items():
-            if isinstance(outcome, GatewayError):
-                out.errors[cid] = outcome
-            else:
-                out.records[cid] = outcome
-        return out
+        return Fetched.of(await self._fetch(list(dict.fromkeys(customer_ids)), None, budget))
 
     async def keep(self, records: Records, stored_at: float) -> None:
         """Cache whole records fetched some other way (a listing page) at ``stored_at``."""
