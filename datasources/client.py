@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import importlib.metadata
 import time
 import zlib
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
@@ -48,6 +49,9 @@ log = structlog.get_logger("customer_graph.datasources")
 # them, when other calls of the same batch succeeded.
 Records = dict[str, Any]
 
+# How upstream operators see us in their logs.
+USER_AGENT = f"customer-graph/{importlib.metadata.version('customer-graph')}"
+
 # The invalid-fields metric's label for records whose key matches no customer id.
 UNMATCHED_RECORD = "(key)"
 
@@ -82,7 +86,11 @@ class SourceClient:
         self._auth = auth or UpstreamAuth()
         self._media_types = media_types(config)
         exact = [t for t in self._media_types if "*" not in t]
-        self._accept = {"accept": ", ".join(exact) or "*/*", "accept-encoding": "gzip"}
+        self._accept = {
+            "accept": ", ".join(exact) or "*/*",
+            "accept-encoding": "gzip",
+            "user-agent": USER_AGENT,
+        }
         self._timer = timer or SystemTimer()
         self._tracer = tracer
         self.guard = CallGuard(name, config, metrics, self._timer)
@@ -333,8 +341,9 @@ class SourceClient:
                 if response.status_code == 401 and not retried and self._auth.rejected(credentials):
                     retried = True
                     continue
-                body = await self._read_capped(response)
+                # A failure is told by its status alone; its body is never read.
                 self._check_status(response)
+                body = await self._read_capped(response)
                 return body, response.headers.get("content-type")
             finally:
                 await response.aclose()

@@ -76,5 +76,6 @@ def test_the_size_limit_applies_to_the_decompressed_body(start_gateway: StartGat
     assert isinstance(errors, list)
     assert errors[0]["extensions"]["code"] == "UPSTREAM_DATA_INVALID"
     assert errors[0]["extensions"]["source"] == "crm"
-    # The gateway asked for gzip, as it does of every upstream.
+    # The gateway asked for gzip, as it does of every upstream, and said who it is.
     assert "gzip" in upstream.seen[0].headers["accept-encoding"]
+    assert upstream.seen[0].headers["user-agent"].startswith("customer-graph/")

@@ -345,3 +345,19 @@ def test_prepared_operations_run_only_where_every_extension_is_honoured(
     assert asyncio.run(run()) == [{"echo": "x"}, {"echo": "y"}, {"echo": "z"}]
     # The first run prepares the text; the next two skip Strawberry's hooks where allowed.
     assert (_fast_path(fast).planned, _fast_path(fast).prepared) == (3, prepared)
+
+
+def test_a_document_of_several_operations_is_prepared_per_operation() -> None:
+    fast = FastPathSchema(query=Query)
+    plain = strawberry.Schema(query=Query)
+    query = 'query A { echo(text: "a") } query B { echo(text: "b") }'
+    # Without a name Strawberry runs the first operation; prepared runs must do the same.
+    names = [None, "A", "B", None, "B"]
+
+    async def run(schema: strawberry.Schema) -> list[Any]:
+        return [(await schema.execute(query, operation_name=n)).data for n in names]
+
+    answers = asyncio.run(run(fast))
+    assert answers == asyncio.run(run(plain))
+    assert answers == [{"echo": e} for e in "aabab"]
+    assert (_fast_path(fast).planned, _fast_path(fast).prepared) == (5, 3)

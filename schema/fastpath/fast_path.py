@@ -115,7 +115,8 @@ class FastPath:
             return None
         found = self._plan(
             query,
-            operation_name,
+            # The name Strawberry resolved, as the first run used it.
+            operation.operation_name,
             operation.document,
             root_value,
             context,
