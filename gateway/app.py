@@ -220,7 +220,8 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         )
         if self._persisted is not None:
             await self._persisted.resolve(item)
-        if item.query is None:
+        # A new text or a mutation goes to the view before any context is built for it.
+        if item.query is None or not fast_path.is_prepared(item.query, operation_name):
             return None
         sub_response = await self.get_sub_response(request)
         context = await self.get_context(request, sub_response)

@@ -87,6 +87,10 @@ class FastPath:
         plan, executor = found
         return await execute_plan(plan, executor, self._background)
 
+    def is_prepared(self, query: str, operation_name: str | None) -> bool:
+        """Whether ``execute_prepared`` may run this operation (it may still decline)."""
+        return self._lane is not None and (query, operation_name) in self._prepared
+
     def _keep_prepared(self, operation: PreparedOperation) -> None:
         # Requests find it by the operation name they send. Strawberry resolves a missing
         # name to the first operation's, so that one also answers to no name at all.
