@@ -9,7 +9,7 @@ from auth.api_keys import ApiKeyRegistry
 from auth.config import AuthSettings, JwtSettings
 from auth.identity import Identity
 from auth.jwt import TokenVerifier
-from datasources import Unauthenticated
+from core import Unauthenticated
 
 
 class Authenticator:

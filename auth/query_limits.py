@@ -29,7 +29,7 @@ from graphql import (
 from graphql.language import Lexer, Source, TokenKind
 
 from auth.config import QueryLimitSettings
-from datasources import QueryLimitExceeded
+from core import QueryLimitExceeded
 
 # Arguments whose value says how many items a field returns.
 _SIZE_ARGUMENTS = ("first", "ids")

@@ -8,15 +8,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import httpx
 
-from datasources.cache import EntityCache
-from datasources.cache_config import CacheConfig
-from datasources.cached_source import CachedSource
-from datasources.client import SourceClient
-from datasources.config import SourceConfig
+from core import Clock, SystemTimer, Timer
+from datasources.cache import CachedSource, EntityCache
+from datasources.config import CacheConfig, SourceConfig
+from datasources.http import SourceClient, upstream_auth
 from datasources.metrics import SourceMetrics
-from datasources.timer import SystemTimer, Timer
 from datasources.tracing import UpstreamTracer
-from datasources.upstream_auth import Clock, upstream_auth
 
 # One transport per source: its connection pool and limits. Batch calls go straight to it;
 # an httpx client over it serves the rarer calls (access tokens).

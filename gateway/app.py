@@ -40,11 +40,11 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from auth import Authenticator, Identity, IdentityRateLimiter, JwksCache, TokenVerifier
-from datasources import ChangeFeed, GatewayError, RequestBudget, SourceSet, SystemTimer, Timer
+from core import GatewayError, SystemTimer, Timer
+from datasources import ChangeFeed, RequestBudget, SourceSet
 from gateway.apq import (
     MemoryQueryStore,
     PersistedQueries,
-    PersistedQueryError,
     QueryStore,
     RedisQueryStore,
     load_allow_list,
@@ -56,7 +56,7 @@ from gateway.headers import SecurityHeaders, graphiql_headers
 from gateway.metrics import GraphQLMetrics
 from gateway.observer import RequestObserver
 from gateway.request_record import OperationRecorder, request_record
-from gateway.responses import ErrorResponse, error_response
+from gateway.responses import error_response
 from gateway.settings import ConfigError, Settings
 from gateway.subscriptions import ConnectionContext, SubscriptionSocket, accept_connection
 from gateway.tracing import RequestTracing, open_tracing
@@ -251,8 +251,9 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             record = request_record(request.state)
             if record is not None and exc.status_code == 400:
                 record.add_errors(["BAD_REQUEST"])
-        except PersistedQueryError as exc:
-            response = ErrorResponse(exc.body(), exc.status, (exc.code,))
+        except GatewayError as exc:
+            # A persisted query that cannot run as sent.
+            response = error_response(exc)
         else:
             cacheable = getattr(request.state, "cacheable", False)
             if self._get_cache_control and request.method == "GET" and cacheable:
@@ -463,4 +464,4 @@ def _phase(ready: bool, sources: SourceSet | None) -> str:
 async def _internal_error(request: Request, exc: Exception) -> Response:
     # Never a bare 500 page or a traceback: log it, answer a GraphQL-shaped error.
     log.exception("unhandled error", path=request.url.path)
-    return error_response(GatewayError("internal server error"), 500)
+    return error_response(GatewayError("internal server error"))

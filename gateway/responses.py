@@ -8,7 +8,7 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from datasources import GatewayError
+from core import GatewayError
 from gateway.request_record import request_record
 
 
@@ -33,9 +33,8 @@ class ErrorResponse(JSONResponse):
         await super().__call__(scope, receive, send)
 
 
-def error_response(
-    error: GatewayError, status_code: int, headers: Mapping[str, str] | None = None
-) -> ErrorResponse:
-    """``{"errors": [{"message", "extensions"}]}`` with ``status_code``, like GraphQL errors."""
+def error_response(error: GatewayError, headers: Mapping[str, str] | None = None) -> ErrorResponse:
+    """``{"errors": [{"message", "extensions"}]}`` with the error's own status and headers,
+    like GraphQL errors; ``headers`` adds what only the caller knows (an auth challenge)."""
     body = {"errors": [{"message": error.message, "extensions": error.extensions}]}
-    return ErrorResponse(body, status_code, (error.code,), headers)
+    return ErrorResponse(body, error.status, (error.code,), {**error.headers, **(headers or {})})

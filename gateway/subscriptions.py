@@ -19,7 +19,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 
 from auth import Authenticator, IdentityRateLimiter
-from datasources import AuthUnavailable, RateLimited, Unauthenticated
+from core import AuthUnavailable, RateLimited, Unauthenticated
 from resolvers import RequestContext
 
 log = structlog.get_logger("customer_graph.gateway")

@@ -8,7 +8,8 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 from prometheus_client import CollectorRegistry
 
-from datasources import SourceConfig, SourceMetrics, SourceSet, Timer, UpstreamTracer
+from core import Timer
+from datasources import SourceConfig, SourceMetrics, SourceSet, UpstreamTracer
 from gateway.settings import Settings
 
 

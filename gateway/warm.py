@@ -28,8 +28,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from datasources import GatewayError, RequestBudget, SystemTimer, Timer
-from datasources.warming import CacheWarmer
+from core import GatewayError, SystemTimer, Timer
+from datasources import RequestBudget
+from datasources.cache import CacheWarmer
 from gateway.settings import Settings
 from gateway.upstreams import open_sources
 

@@ -10,7 +10,8 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from auth import Identity
-from datasources import ChangeFeed, RequestBudget, SourceSet, SystemTimer
+from core import SystemTimer
+from datasources import ChangeFeed, RequestBudget, SourceSet
 from resolvers.demand import DemandTable, collect_demand
 from resolvers.loaders import SourceLoader
 from resolvers.warnings import ResponseWarnings

@@ -10,7 +10,7 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
-from datasources import BadRequest, GatewayError
+from core import BadRequest, GatewayError
 from resolvers.context import RequestContext
 
 

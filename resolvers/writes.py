@@ -7,7 +7,8 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
-from datasources import BadRequest, SourceSet
+from core import BadRequest
+from datasources import SourceSet
 from resolvers.context import RequestContext
 from resolvers.customers import CustomerRecords, load_customers
 

@@ -18,7 +18,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 
 from auth import LimitsSettings
-from datasources import GatewayError
+from core import GatewayError
 from schema.convert import DEMAND_TABLE
 from schema.extensions import ResponseWarningsExtension
 from schema.fastpath import FastPathSchema

@@ -6,13 +6,9 @@ from collections.abc import Callable, Mapping, Sequence
 from operator import attrgetter
 from typing import Any, Final, cast
 
+from core import GatewayError, UpstreamDataInvalid
 from datasources import (
     ChannelPreference as ChannelPreferenceRecord,
-)
-from datasources import (
-    GatewayError,
-    SourceSet,
-    UpstreamDataInvalid,
 )
 from datasources import (
     LoyaltyMembership as LoyaltyRecord,
@@ -20,6 +16,7 @@ from datasources import (
 from datasources import (
     Order as OrderRecord,
 )
+from datasources import SourceSet
 from resolvers import CustomerRecords
 from schema.types import (
     ChannelPreference,

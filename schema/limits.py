@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from auth import LimitsSettings, QueryLimitSettings, check_operation, check_tokens, measure
-from datasources import QueryLimitExceeded
+from core import QueryLimitExceeded
 from resolvers import RequestContext
 from schema.fastpath.prepared import PreparedExtension, PreparedOperation
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import strawberry
 
 from auth import can_write_customer
-from datasources import Forbidden
+from core import Forbidden
 from resolvers import RequestContext, item_writes, profile_writes, update_customer
 from schema.convert import build_customer
 from schema.types import Customer

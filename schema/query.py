@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 
 from auth import Identity, can_list_customers, can_read_customer
-from datasources import BadRequest, Forbidden
+from core import BadRequest, Forbidden
 from resolvers import RequestContext, list_customers, load_customers
 from schema.convert import build_customer
 from schema.types import Customer, CustomerConnection, CustomerEdge, PageInfo

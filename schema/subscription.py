@@ -15,7 +15,8 @@ import strawberry
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from auth import READ, Identity, can_read_customer
-from datasources import BadRequest, ChangeFeed, CustomerChanged, Forbidden
+from core import BadRequest, Forbidden
+from datasources import ChangeFeed, CustomerChanged
 from resolvers import RequestContext, load_customers
 from schema.convert import build_customer
 from schema.query import MAX_IDS

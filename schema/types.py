@@ -17,7 +17,7 @@ from typing import Protocol
 
 import strawberry
 
-from datasources import BadRequest
+from core import BadRequest
 from schema.money import to_amount
 from schema.permissions import guarded
 

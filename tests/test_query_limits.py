@@ -9,7 +9,7 @@ import pytest
 from graphql import parse
 
 from auth import measure
-from datasources import QueryLimitExceeded
+from core import QueryLimitExceeded
 from gateway.app import create_app
 from sandbox.server import run_in_thread
 from tests.conftest import Gateway, Sandbox, sandbox_settings

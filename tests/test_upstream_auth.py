@@ -24,7 +24,8 @@ from prometheus_client import CollectorRegistry
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from datasources import SourceMetrics, SourceSet, UpstreamRejected
+from core import UpstreamRejected
+from datasources import SourceMetrics, SourceSet
 from gateway.settings import ConfigError, Settings
 from sandbox.server import run_in_thread
 from tests.conftest import Gateway, Sandbox

@@ -11,8 +11,6 @@ import re
 import string
 from typing import Annotated, Any, Literal
 
-import jmespath
-from jmespath.exceptions import IncompleteExpressionError, JMESPathError, LexerError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -22,9 +20,9 @@ from pydantic import (
     model_validator,
 )
 
-from datasources.config_rules import source_problems, validate_with_rules
-from datasources.models import Entity
-from datasources.policies import Breaker, RateLimit, Retries
+from datasources.config.policies import Breaker, RateLimit, Retries
+from datasources.config.rules import source_problems, validate_with_rules
+from datasources.model import Entity, FieldSpec, JMESPath, check_jmespath
 
 Format = Literal["json", "xml", "csv"]
 
@@ -38,61 +36,6 @@ _INT_SPEC = re.compile(r"(0[1-9][0-9]*)?d")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _check_jmespath(value: str) -> str:
-    try:
-        jmespath.compile(value)
-    except JMESPathError as exc:
-        raise ValueError(f"expected a JMESPath expression; {_jmespath_reason(exc)}") from None
-    return value
-
-
-def _jmespath_reason(exc: JMESPathError) -> str:
-    position = getattr(exc, "lex_position", None)
-    reason = str(exc)
-    if isinstance(exc, LexerError):
-        reason = exc.message
-    elif isinstance(exc, IncompleteExpressionError):
-        reason = "the expression ends too early"
-    elif getattr(exc, "token_value", None) and position is not None:
-        reason = f"unexpected {exc.token_value!r}"  # type: ignore[attr-defined]
-    where = f" at character {position + 1}" if position is not None else ""
-    return f"{reason}{where}"
-
-
-JMESPath = Annotated[str, Field(min_length=1)]
-
-
-class FieldSpec(_Strict):
-    """How one field of the internal model is read from an upstream record."""
-
-    path: JMESPath
-    type: Literal["string", "int", "decimal", "bool", "date", "datetime", "list"] | None = None
-    required: bool = False
-    trim: bool = True
-    format: str | None = Field(
-        default=None, description="strptime format for date/datetime; ISO 8601 when unset"
-    )
-    true_values: tuple[str, ...] = ("true", "yes", "y", "1")
-    false_values: tuple[str, ...] = ("false", "no", "n", "0")
-    thousands_separator: str | None = None
-    decimal_separator: str = "."
-    major_to_minor: int | None = Field(
-        default=None,
-        ge=0,
-        le=4,
-        description="the upstream sends major units with this many decimals; store minor units",
-    )
-    attributes: tuple[str, ...] | None = Field(
-        default=None,
-        description="upstream attributes to request for this field; derived from path when unset",
-    )
-    fields: dict[str, FieldSpec] | None = Field(
-        default=None, description="for list fields: the mapping of each item"
-    )
-
-    _check_path = field_validator("path")(_check_jmespath)
 
 
 class IdsIn(_Strict):
@@ -117,7 +60,7 @@ class BatchRequest(_Strict):
     records: JMESPath = Field(description="where the list of records sits in the response")
     key: JMESPath = Field(description="the source key within one record")
 
-    _check_records = field_validator("records", "key")(_check_jmespath)
+    _check_records = field_validator("records", "key")(check_jmespath)
 
 
 class ListRequest(_Strict):
@@ -131,7 +74,7 @@ class ListRequest(_Strict):
     records: JMESPath
     next_cursor: JMESPath
 
-    _check_paths = field_validator("records", "next_cursor")(_check_jmespath)
+    _check_paths = field_validator("records", "next_cursor")(check_jmespath)
 
 
 class SparseFields(_Strict):
@@ -268,7 +211,7 @@ class WebhookConfig(_Strict):
     )
     max_ids: int = Field(default=1000, ge=1, le=100_000)
 
-    _check_paths = field_validator("ids", "event")(_check_jmespath)
+    _check_paths = field_validator("ids", "event")(check_jmespath)
 
 
 SourceAuth = Annotated[

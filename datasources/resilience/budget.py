@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datasources.timer import Timer
+from core import Timer
 
 
 class RequestBudget:

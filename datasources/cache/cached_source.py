@@ -14,13 +14,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from datasources.budget import RequestBudget
-from datasources.cache import EntityCache
-from datasources.cache_entry import Entry, FieldSet
-from datasources.client import Records, SourceClient
-from datasources.coalesce import Flight, Flights
-from datasources.errors import GatewayError, UpstreamTimeout
+from core import GatewayError, UpstreamTimeout
+from datasources.cache.coalesce import Flight, Flights
+from datasources.cache.entity import EntityCache
+from datasources.cache.entry import Entry, FieldSet
+from datasources.http import Records, SourceClient
 from datasources.metrics import SourceMetrics
+from datasources.resilience import RequestBudget
 
 
 @dataclass(slots=True)

@@ -18,7 +18,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from datasources.cache_config import CacheConfig
+from datasources.config import CacheConfig
 from datasources.metrics import SourceMetrics
 
 log = structlog.get_logger("customer_graph.cache")

@@ -12,9 +12,9 @@ from urllib.parse import quote, urlencode
 
 import orjson
 
-from datasources.config import FieldSpec, SourceConfig, UpdateRequest
-from datasources.errors import BadRequest
-from datasources.models import ENTITY_MODELS, model_fields
+from core import BadRequest
+from datasources.config import SourceConfig, UpdateRequest
+from datasources.model import ENTITY_MODELS, FieldSpec, model_fields
 
 Encoder = Callable[[Any], Any]
 

@@ -6,9 +6,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Literal
 
-from datasources.errors import CircuitOpen
-from datasources.policies import Breaker
-from datasources.timer import Timer
+from core import CircuitOpen, Timer
+from datasources.config import Breaker
 
 State = Literal["closed", "open", "half_open"]
 STATES: tuple[State, ...] = ("closed", "open", "half_open")

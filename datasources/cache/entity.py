@@ -19,18 +19,17 @@ from typing import Any
 import orjson
 import structlog
 
-from datasources.cache_codec import CacheDecodeError, RecordCodec
-from datasources.cache_config import CacheConfig
-from datasources.cache_entry import (
+from datasources.cache.codec import CacheDecodeError, RecordCodec
+from datasources.cache.entry import (
     Entry,
     FieldSet,
     field_set_id,
     field_set_of,
     newest_covering,
 )
-from datasources.cache_local import LocalTier
-from datasources.cache_redis import RedisTier
-from datasources.config import SourceConfig
+from datasources.cache.local_tier import LocalTier
+from datasources.cache.redis_tier import RedisTier
+from datasources.config import CacheConfig, SourceConfig
 from datasources.metrics import SourceMetrics
 
 log = structlog.get_logger("customer_graph.cache")

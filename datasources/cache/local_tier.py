@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from cachetools import TTLCache
 
-from datasources.cache_entry import Entry, FieldSet, newest_covering
+from datasources.cache.entry import Entry, FieldSet, newest_covering
 
 
 class LocalTier:

@@ -1,18 +1,16 @@
 """The HTTP side of a declarative source: build batch requests, decode, map records.
 
-This is the one place where httpx and codec exceptions become gateway errors.
+Codec exceptions become gateway errors here, httpx's in ``transport.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import importlib.metadata
 import time
-import zlib
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,40 +18,30 @@ import httpx
 import orjson
 import structlog
 
-from datasources.budget import RequestBudget
-from datasources.codecs import CodecError, accepts_media_type, decode, encode_xml_ids, media_types
-from datasources.config import SourceConfig
-from datasources.errors import (
+from core import (
     BadRequest,
     GatewayError,
+    SystemTimer,
+    Timer,
     UpstreamDataInvalid,
-    UpstreamRateLimited,
     UpstreamRejected,
     UpstreamTimeout,
-    UpstreamUnavailable,
 )
-from datasources.guard import CallGuard
-from datasources.keys import KeyTemplate
-from datasources.mapping import RecordMapper, compile_path, root_attributes
+from datasources.codecs import CodecError, accepts_media_type, decode, encode_xml_ids, media_types
+from datasources.config import SourceConfig
+from datasources.http.body import read_capped
+from datasources.http.records import RecordReader, Records
+from datasources.http.transport import status_error, timeout_of, transport_errors
+from datasources.http.upstream_auth import UpstreamAuth
+from datasources.http.writes import UpdateTemplate, idempotency_key
 from datasources.metrics import SourceMetrics
-from datasources.models import ENTITY_IS_LIST, ENTITY_MODELS
-from datasources.timer import SystemTimer, Timer
+from datasources.resilience import CallGuard, RequestBudget
 from datasources.tracing import UpstreamSpan, UpstreamTracer
-from datasources.upstream_auth import UpstreamAuth
-from datasources.writes import UpdateTemplate, idempotency_key
 
 log = structlog.get_logger("customer_graph.datasources")
 
-# One batch's records, keyed by our customer id: a model instance, or a tuple of them for
-# entities a customer has many of; or the GatewayError of the call that should have brought
-# them, when other calls of the same batch succeeded.
-Records = dict[str, Any]
-
 # How upstream operators see us in their logs.
 USER_AGENT = f"customer-graph/{importlib.metadata.version('customer-graph')}"
-
-# The invalid-fields metric's label for records whose key matches no customer id.
-UNMATCHED_RECORD = "(key)"
 
 
 class SourceClient:
@@ -72,17 +60,10 @@ class SourceClient:
         self.name = name
         self._metrics = metrics
         self.config = config
-        self.is_list = ENTITY_IS_LIST[config.entity]
-        self.mapper = RecordMapper(ENTITY_MODELS[config.entity], config.fields)
+        self._reader = RecordReader(name, config, metrics)
+        self._keys = self._reader.keys
         self._transport = transport
         self._base_url = config.base_url.rstrip("/")
-        self._keys = KeyTemplate(config.key_template)
-        self._records = compile_path(config.batch.records)
-        self._record_key = compile_path(config.batch.key)
-        self._key_attributes = root_attributes(config.batch.key)
-        listing = config.listing
-        self._list_records = compile_path(listing.records) if listing else None
-        self._next_cursor = compile_path(listing.next_cursor) if listing else None
         self._auth = auth or UpstreamAuth()
         self._media_types = media_types(config)
         exact = [t for t in self._media_types if "*" not in t]
@@ -95,12 +76,7 @@ class SourceClient:
         self._tracer = tracer
         self.guard = CallGuard(name, config, metrics, self._timer)
         self._update = UpdateTemplate(name, config, config.update) if config.update else None
-        timeout = httpx.Timeout(
-            config.timeouts.total,
-            connect=config.timeouts.connect,
-            read=config.timeouts.read,
-        )
-        self._extensions = {"timeout": timeout.as_dict()}
+        self._extensions = {"timeout": timeout_of(config.timeouts).as_dict()}
 
     async def fetch_many(
         self,
@@ -150,7 +126,7 @@ class SourceClient:
 
     def _with_empty_lists(self, merged: Records, by_key: dict[str, str]) -> Records:
         # A customer the upstream sent nothing for has no orders (say), not an unknown list.
-        if self.is_list:
+        if self._reader.is_list:
             for cid in by_key.values():
                 merged.setdefault(cid, ())
         return merged
@@ -165,7 +141,7 @@ class SourceClient:
         sparse = self.config.sparse_fields
         if sparse is None or fields is None:
             return None
-        return sorted(self.mapper.attributes_for(fields) | set(sparse.always))
+        return sorted(self._reader.mapper.attributes_for(fields) | set(sparse.always))
 
     def _sparse_params(self, fields: frozenset[str] | None) -> dict[str, str]:
         attributes = self.attributes(fields)
@@ -206,7 +182,10 @@ class SourceClient:
             budget=budget,
             batch_size=len(keys),
         )
-        return self._parse_batch(body, fields)
+        try:
+            return self._reader.batch(body, fields)
+        except CodecError as exc:
+            raise self._unusable(str(exc)) from None
 
     async def request(
         self,
@@ -303,7 +282,7 @@ class SourceClient:
             tracer = self._tracer
             span = None if tracer is None else tracer.start(self.name, method, batch_size)
             async with self._measure(span):
-                with self._map_errors():
+                with transport_errors("upstream", self.name, self._unusable):
                     body, content_type = await self._exchange(method, url, content, sent, span)
                 return self._decode(body, content_type) if decoded else None
 
@@ -342,8 +321,15 @@ class SourceClient:
                     retried = True
                     continue
                 # A failure is told by its status alone; its body is never read.
-                self._check_status(response)
-                body = await self._read_capped(response)
+                failure = status_error(
+                    response.status_code, response.headers, "upstream", self.name
+                )
+                if failure is not None:
+                    raise failure
+                try:
+                    body = await read_capped(response, self.config.max_response_bytes)
+                except CodecError as exc:
+                    raise self._unusable(str(exc)) from None
                 return body, response.headers.get("content-type")
             finally:
                 await response.aclose()
@@ -384,123 +370,6 @@ class SourceClient:
             if span is not None:
                 span.end(outcome)
 
-    async def _read_capped(self, response: httpx.Response) -> bytes:
-        """The body, decompressed, refused once it exceeds the source's size limit.
-
-        The limit applies to the decompressed size, so a small compressed body cannot
-        unfold into an unbounded one.
-        """
-        cap = self.config.max_response_bytes
-        declared = response.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > cap:
-            raise self._unusable(f"response of {declared} bytes exceeds the {cap} byte limit")
-        encoding = response.headers.get("content-encoding", "identity").strip().lower()
-        if encoding not in ("identity", "gzip"):
-            raise self._unusable(f"unsupported content encoding {encoding!r}")
-        gunzip = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_raw():
-            if gunzip is not None:
-                try:
-                    # At most one byte past the limit: enough to know it was exceeded. Input
-                    # left over (unconsumed_tail) only exists once that byte is reached.
-                    chunk = gunzip.decompress(chunk, cap + 1 - size)
-                except zlib.error as exc:
-                    raise self._unusable(f"undecodable gzip body: {exc}") from None
-            size += len(chunk)
-            if size > cap:
-                raise self._unusable(f"response exceeds the {cap} byte limit")
-            chunks.append(chunk)
-        if gunzip is not None and not gunzip.eof:
-            raise self._unusable("truncated gzip body")
-        return b"".join(chunks)
-
-    def _check_status(self, response: httpx.Response) -> None:
-        status = response.status_code
-        if status < 400:
-            return
-        retry_after = _retry_after(response.headers.get("retry-after"))
-        if status == 429:
-            raise UpstreamRateLimited(
-                "upstream rate limit reached", source=self.name, retry_after=retry_after
-            )
-        if status >= 500:
-            raise UpstreamUnavailable(
-                f"upstream answered {status}", source=self.name, retry_after=retry_after
-            )
-        raise UpstreamRejected(f"upstream refused the request with {status}", source=self.name)
-
-    @contextlib.contextmanager
-    def _map_errors(self) -> Iterator[None]:
-        try:
-            yield
-        except GatewayError:
-            raise
-        except httpx.TimeoutException:
-            raise UpstreamTimeout("upstream did not answer in time", source=self.name) from None
-        except httpx.DecodingError as exc:
-            raise self._unusable(f"undecodable body: {exc}") from None
-        except httpx.HTTPError as exc:
-            # The message of a transport error can carry the URL; keep only its kind.
-            raise UpstreamUnavailable(
-                f"upstream unreachable ({type(exc).__name__})", source=self.name
-            ) from None
-
-    def _parse_batch(self, body: Any, fields: frozenset[str] | None) -> Records:
-        raw_records = self._records(body)
-        if raw_records is None:
-            return {}
-        if isinstance(raw_records, dict):
-            raw_records = [raw_records]
-        if not isinstance(raw_records, list):
-            raise self._unusable(f"expected a list of records at {self.config.batch.records!r}")
-        return self.map_records(raw_records, self._record_key, fields)
-
-    def map_records(
-        self, raw_records: list[Any], key_of: Any, fields: frozenset[str] | None
-    ) -> Records:
-        """Map raw records and key them by customer id, grouping where the entity is a list."""
-        if self.config.format == "csv" and raw_records:
-            self._check_columns(raw_records[0], fields)
-        out: Records = {}
-        grouped: dict[str, list[Any]] = {}
-        for raw in raw_records:
-            key = key_of(raw)
-            cid = self._keys.to_customer(str(key)) if key is not None else None
-            if cid is None:
-                # No customer to blame it on: the record is dropped, logged and counted.
-                self._metrics.invalid_fields.labels(self.name, UNMATCHED_RECORD).inc()
-                log.warning("record without a usable key", source=self.name, key=key)
-                continue
-            record = self.mapper.map(raw, fields)
-            if record.issues:
-                for field in record.issues:
-                    self._metrics.invalid_fields.labels(self.name, field).inc()
-                log.warning(
-                    "invalid upstream fields",
-                    source=self.name,
-                    customer_id=cid,
-                    fields=sorted(record.issues),
-                )
-            if self.is_list:
-                grouped.setdefault(cid, []).append(record)
-            else:
-                out[cid] = record
-        for cid, records in grouped.items():
-            out[cid] = tuple(records)
-        return out
-
-    def _check_columns(self, first_row: Any, fields: frozenset[str] | None) -> None:
-        # Every CSV row has every header column, so the first row shows what the file lacks.
-        needed = self.mapper.attributes_for(self.mapper.field_names if fields is None else fields)
-        missing = sorted((needed | self._key_attributes) - set(first_row))
-        if missing:
-            raise self._unusable(
-                f"the CSV has no column {', '.join(map(repr, missing))}; "
-                "expected the columns the mapping reads"
-            )
-
     async def list_page(
         self,
         limit: int,
@@ -513,7 +382,7 @@ class SourceClient:
     ) -> tuple[list[str], Records, str | None]:
         """One page of the primary source's listing: ids in order, their records, next cursor."""
         listing = self.config.listing
-        if listing is None or self._list_records is None or self._next_cursor is None:
+        if listing is None:
             raise UpstreamRejected("this source has no listing endpoint", source=self.name)
         params: list[tuple[str, str]] = [(listing.limit_param, str(limit))]
         params.extend(self._sparse_params(fields).items())
@@ -524,26 +393,8 @@ class SourceClient:
         body = await self.request(
             "GET", listing.path, params, caller_token=caller_token, budget=budget
         )
-        raw = self._list_records(body) or []
-        if not isinstance(raw, list):
-            raise self._unusable(f"expected a list of records at {listing.records!r}")
-        records = self.map_records(raw, self._record_key, fields)
-        next_cursor = self._next_cursor(body)
-        return list(records), records, str(next_cursor) if next_cursor else None
-
-
-def _retry_after(value: str | None) -> float | None:
-    # Seconds, or an HTTP date (RFC 9110); anything else is ignored.
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+        try:
+            records, next_cursor = self._reader.page(body, fields)
+        except CodecError as exc:
+            raise self._unusable(str(exc)) from None
+        return list(records), records, next_cursor

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import orjson
 
-from datasources.models import ENTITY_IS_LIST, ENTITY_MODELS, NO_ISSUES, model_fields
+from datasources.model import ENTITY_IS_LIST, ENTITY_MODELS, NO_ISSUES, model_fields
 
 _ISSUES: Final = "!"
 

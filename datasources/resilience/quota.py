@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from datasources.policies import RateLimit
-from datasources.timer import Timer
+from core import Timer
+from datasources.config import RateLimit
 
 
 class RateLimiter:

@@ -19,9 +19,9 @@ from typing import Any
 import orjson
 import structlog
 
-from datasources.cache_config import CacheConfig
-from datasources.cache_redis import RedisTier
-from datasources.errors import ChangesMissed
+from core import ChangesMissed
+from datasources.cache import RedisTier
+from datasources.config import CacheConfig
 from datasources.metrics import SourceMetrics
 
 log = structlog.get_logger("customer_graph.changes")

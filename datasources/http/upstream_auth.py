@@ -2,7 +2,7 @@
 
 Secret values arrive already resolved (only the gateway reads the environment). Nothing here
 logs a secret or a token or puts one in an error message. The token endpoint is called here,
-so its failures are mapped to gateway errors here, with messages that name only the status.
+and its failures become gateway errors through ``transport.py``, as every upstream call's do.
 """
 
 from __future__ import annotations
@@ -11,34 +11,31 @@ import asyncio
 import math
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 import httpx
 import structlog
 
+from core import (
+    Clock,
+    UpstreamDataInvalid,
+)
 from datasources.config import (
     BearerAuth,
     HeaderAuth,
     OAuth2ClientCredentials,
     SourceConfig,
 )
-from datasources.errors import (
-    GatewayError,
-    UpstreamDataInvalid,
-    UpstreamRateLimited,
-    UpstreamRejected,
-    UpstreamTimeout,
-    UpstreamUnavailable,
-)
+from datasources.http.transport import status_error, timeout_of, transport_errors
 
 log = structlog.get_logger("customer_graph.datasources")
 
-Clock = Callable[[], float]
 
 _NO_HEADERS: Final[Mapping[str, str]] = {}
 # OAuth2 error codes are short ASCII words (RFC 6749 5.2); anything else is not repeated.
 _OAUTH_ERROR = re.compile(r"[a-z_]{1,40}")
+_TOKEN_ENDPOINT = "the upstream's token endpoint"
 
 
 class UpstreamAuth:
@@ -134,7 +131,7 @@ class OAuth2ClientCredentialsAuth(UpstreamAuth):
             auth = (self._client_id, self._client_secret)
         else:
             form.update(client_id=self._client_id, client_secret=self._client_secret)
-        try:
+        with transport_errors(_TOKEN_ENDPOINT, self._source):
             response = await self._http.post(
                 cfg.token_url,
                 data=form,
@@ -142,29 +139,27 @@ class OAuth2ClientCredentialsAuth(UpstreamAuth):
                 headers={"accept": "application/json"},
                 timeout=self._timeout,
             )
-        except httpx.TimeoutException:
-            raise self._error(UpstreamTimeout, "did not answer in time") from None
-        except httpx.HTTPError as exc:
-            raise self._error(UpstreamUnavailable, f"unreachable ({type(exc).__name__})") from None
         return self._token_of(response)
 
     def _token_of(self, response: httpx.Response) -> tuple[str, float | None]:
-        status = response.status_code
         body = _json_object(response)
-        if status >= 400:
-            code = body.get("error")
-            detail = f" ({code})" if isinstance(code, str) and _OAUTH_ERROR.fullmatch(code) else ""
-            if status == 429:
-                raise self._error(UpstreamRateLimited, "answered 429")
-            if status >= 500:
-                raise self._error(UpstreamUnavailable, f"answered {status}")
-            raise self._error(UpstreamRejected, f"refused the client credentials{detail}")
+        code = body.get("error")
+        detail = f" ({code})" if isinstance(code, str) and _OAUTH_ERROR.fullmatch(code) else ""
+        failure = status_error(
+            response.status_code,
+            response.headers,
+            _TOKEN_ENDPOINT,
+            self._source,
+            refused=f"refused the client credentials{detail}",
+        )
+        if failure is not None:
+            raise failure
         token = body.get("access_token")
         token_type = body.get("token_type", "Bearer")
         if not isinstance(token, str) or not token:
-            raise self._error(UpstreamDataInvalid, "answered without an access_token")
+            raise self._invalid("answered without an access_token")
         if not isinstance(token_type, str) or token_type.lower() != "bearer":
-            raise self._error(UpstreamDataInvalid, "answered a token that is not a bearer token")
+            raise self._invalid("answered a token that is not a bearer token")
         expires_in = body.get("expires_in")
         try:
             lifetime = float(expires_in) if expires_in is not None else None
@@ -172,8 +167,8 @@ class OAuth2ClientCredentialsAuth(UpstreamAuth):
             lifetime = None
         return token, lifetime if lifetime is None or lifetime > 0 else None
 
-    def _error(self, kind: type[GatewayError], what: str) -> GatewayError:
-        return kind(f"the upstream's token endpoint {what}", source=self._source)
+    def _invalid(self, what: str) -> UpstreamDataInvalid:
+        return UpstreamDataInvalid(f"{_TOKEN_ENDPOINT} {what}", source=self._source)
 
 
 def upstream_auth(
@@ -197,16 +192,13 @@ def upstream_auth(
     if isinstance(auth, BearerAuth):
         return StaticHeaderAuth("authorization", f"Bearer {secret(auth.token_env)}")
     if isinstance(auth, OAuth2ClientCredentials):
-        timeout = httpx.Timeout(
-            config.timeouts.total, connect=config.timeouts.connect, read=config.timeouts.read
-        )
         return OAuth2ClientCredentialsAuth(
             name,
             auth,
             secret(auth.client_id_env),
             secret(auth.client_secret_env),
             http,
-            timeout,
+            timeout_of(config.timeouts),
             clock,
         )
     return UpstreamAuth()

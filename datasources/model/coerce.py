@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from datasources.config import FieldSpec
-from datasources.models import ScalarKind
+from datasources.model.fields import FieldSpec
+from datasources.model.models import ScalarKind
 
 Coercer = Callable[[Any], Any]
 

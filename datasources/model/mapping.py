@@ -12,10 +12,9 @@ from typing import Any, Final
 
 import jmespath
 
-from datasources.coerce import Coercer, build_coercer, native_coercion
-from datasources.config import FieldSpec
-from datasources.config_rules import PLAIN_PATH
-from datasources.models import NO_ISSUES, ScalarKind, model_fields
+from datasources.model.coerce import Coercer, build_coercer, native_coercion
+from datasources.model.fields import PLAIN_PATH, FieldSpec
+from datasources.model.models import NO_ISSUES, ScalarKind, model_fields
 
 Getter = Callable[[Any], Any]
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from datasources.budget import RequestBudget
-from datasources.cache import retention
-from datasources.errors import UpstreamRejected
+from core import UpstreamRejected
+from datasources.cache.entity import retention
+from datasources.resilience import RequestBudget
 from datasources.sources import SourceSet
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import structlog
 
-from datasources.cache_entry import FieldSet
-from datasources.errors import GatewayError
+from core import GatewayError
+from datasources.cache.entry import FieldSet
 
 log = structlog.get_logger("customer_graph.cache")
 

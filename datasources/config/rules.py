@@ -7,7 +7,6 @@ a file. Each problem is a pydantic error detail located at the key to fix.
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
@@ -17,7 +16,7 @@ from jmespath.exceptions import JMESPathError
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
-from datasources.models import ENTITY_MODELS, ModelField, model_fields
+from datasources.model import ENTITY_MODELS, PLAIN_PATH, ModelField, model_fields
 
 Loc = tuple[str | int, ...]
 T = TypeVar("T")
@@ -26,9 +25,6 @@ _RULE: Final = "config_rule"
 _BOOL: Final = TypeAdapter(bool)
 # Auth kinds that set the Authorization header themselves.
 _AUTHORIZATION_KINDS: Final = frozenset({"bearer", "oauth2"})
-
-# Record paths that name an attribute (``a`` or ``a.b``) rather than compute a value.
-PLAIN_PATH: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 def problem(loc: Loc, message: str, found: Any = None) -> InitErrorDetails:

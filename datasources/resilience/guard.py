@@ -9,21 +9,21 @@ from typing import TypeVar
 
 import structlog
 
-from datasources.breaker import STATES, CircuitBreaker, State
-from datasources.budget import RequestBudget
-from datasources.config import SourceConfig
-from datasources.errors import (
+from core import (
     CircuitOpen,
     GatewayError,
     OutboundLimitReached,
+    Timer,
     UpstreamError,
     UpstreamRateLimited,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from datasources.config import SourceConfig
 from datasources.metrics import SourceMetrics
-from datasources.ratelimit import RateLimiter
-from datasources.timer import Timer
+from datasources.resilience.breaker import STATES, CircuitBreaker, State
+from datasources.resilience.budget import RequestBudget
+from datasources.resilience.quota import RateLimiter
 
 log = structlog.get_logger("customer_graph.datasources")
 

@@ -8,10 +8,9 @@ from typing import Any
 
 import orjson
 
+from core import BadRequest
 from datasources.config import SourceConfig
-from datasources.errors import BadRequest
-from datasources.keys import KeyTemplate
-from datasources.mapping import compile_path
+from datasources.model import KeyTemplate, compile_path
 
 DEFAULT_EVENT = "updated"
 _EVENT = re.compile(r"[A-Za-z0-9_.:-]{1,64}")

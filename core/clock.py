@@ -1,10 +1,14 @@
-"""Time as the datasources see it: a monotonic timer and a way to wait, injectable for tests."""
+"""Time, injectable for tests: a wall clock for ages and expiry, a monotonic timer for waits."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Protocol
+
+# Seconds since the epoch: what cache entries, tokens and signatures are aged against.
+Clock = Callable[[], float]
 
 
 class Timer(Protocol):
