@@ -1,7 +1,7 @@
 """Who is calling and what they may do: tokens, API keys, permissions, query and rate limits."""
 
 from auth.api_keys import ApiKeyRegistry, generate_api_key, hash_api_key
-from auth.authenticator import Authenticator, identity_from_claims
+from auth.authenticator import Authenticator, bearer_token, identity_from_claims
 from auth.config import (
     ApiKeySettings,
     AuthSettings,
@@ -49,6 +49,7 @@ __all__ = [
     "RateLimitSettings",
     "TokenVerifier",
     "WebhookSignature",
+    "bearer_token",
     "can_list_customers",
     "can_read_customer",
     "can_read_field",

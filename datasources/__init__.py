@@ -6,7 +6,7 @@ Subpackages by concern: ``config/``, ``model/``, ``codecs/``, ``http/``, ``resil
 subpackage's ``__init__``, never from a module inside one.
 """
 
-from datasources.cache import CachedSource, CacheWarmer, Fetched
+from datasources.cache import Fetched
 from datasources.config import CacheConfig, SourceConfig
 from datasources.metrics import SourceMetrics
 from datasources.model import (
@@ -17,7 +17,7 @@ from datasources.model import (
     OrderLine,
 )
 from datasources.resilience import RequestBudget
-from datasources.sources import SourceSet
+from datasources.sources import ListedPage, SourceSet, Wanted, Write
 from datasources.sync import (
     ChangeFeed,
     ChangeNotice,
@@ -26,11 +26,11 @@ from datasources.sync import (
     CustomerChanged,
 )
 from datasources.tracing import UpstreamSpan, UpstreamTracer
+from datasources.warming import CacheWarmer
 
 __all__ = [
     "CacheConfig",
     "CacheWarmer",
-    "CachedSource",
     "ChangeFeed",
     "ChangeNotice",
     "ChangeNoticeReader",
@@ -39,6 +39,7 @@ __all__ = [
     "CustomerChanged",
     "CustomerProfile",
     "Fetched",
+    "ListedPage",
     "LoyaltyMembership",
     "Order",
     "OrderLine",
@@ -48,4 +49,6 @@ __all__ = [
     "SourceSet",
     "UpstreamSpan",
     "UpstreamTracer",
+    "Wanted",
+    "Write",
 ]

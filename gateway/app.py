@@ -39,9 +39,16 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
-from auth import Authenticator, Identity, IdentityRateLimiter, JwksCache, TokenVerifier
+from auth import (
+    Authenticator,
+    Identity,
+    IdentityRateLimiter,
+    JwksCache,
+    TokenVerifier,
+    bearer_token,
+)
 from core import GatewayError, SystemTimer, Timer
-from datasources import ChangeFeed, RequestBudget, SourceSet
+from datasources import ChangeFeed, RequestBudget, SourceMetrics, SourceSet
 from gateway.apq import (
     MemoryQueryStore,
     PersistedQueries,
@@ -63,7 +70,7 @@ from gateway.tracing import RequestTracing, open_tracing
 from gateway.upstreams import open_sources
 from gateway.webhooks import WebhookEndpoint
 from resolvers import RequestContext
-from schema import DEMAND_TABLE, GatewaySchema, build_schema
+from schema import GatewaySchema, build_schema
 
 log = structlog.get_logger("customer_graph.gateway")
 
@@ -127,13 +134,13 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         context_class = ConnectionContext if isinstance(request, WebSocket) else RequestContext
         return context_class(
             self._state.sources,
-            DEMAND_TABLE,
             request,
             response,
             identity=identity,
             budget=budget,
             idempotency_key=request.headers.get("idempotency-key"),
             changes=self._state.changes,
+            caller_token=bearer_token(request.headers.get("authorization")),
         )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType:
@@ -292,12 +299,12 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sources: SourceSet = open_sources(
-            settings, registry, clock, timer, tracing.upstream if tracing else None
+            settings, source_metrics, clock, timer, tracing.upstream if tracing else None
         )
         await sources.start()
         changes = ChangeFeed(
             settings.cache,
-            sources.metrics,
+            source_metrics,
             clock,
             queue_size=settings.subscriptions.queue_size,
             forget_locally=sources.forget_locally,
@@ -338,6 +345,7 @@ def create_app(
         registry.register(collector)
     # Operation names label series only where an allow-list bounds them.
     graphql_metrics = GraphQLMetrics(registry, name_operations=settings.apq.allow_list is not None)
+    source_metrics = SourceMetrics(registry)
 
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
@@ -366,6 +374,7 @@ def create_app(
         exception_handlers={Exception: _internal_error},
         middleware=[*middleware, *compression_middleware(settings.compression)],
     )
+    app.state.source_metrics = source_metrics
     endpoint = GraphQLEndpoint(app.state, settings, persisted, timer)
     # How many operations ran through compiled plans, and how many on Strawberry.
     app.state.fast_path = (

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import httpx
 from httpx_aiohttp import AiohttpTransport
-from prometheus_client import CollectorRegistry
 
 from core import Timer
 from datasources import SourceConfig, SourceMetrics, SourceSet, UpstreamTracer
@@ -15,7 +14,7 @@ from gateway.settings import Settings
 
 def open_sources(
     settings: Settings,
-    registry: CollectorRegistry,
+    metrics: SourceMetrics,
     clock: Callable[[], float],
     timer: Timer,
     tracer: UpstreamTracer | None = None,
@@ -35,7 +34,7 @@ def open_sources(
     return SourceSet(
         settings.sources,
         transport,
-        SourceMetrics(registry),
+        metrics,
         settings.cache,
         clock,
         secrets=settings.secrets,

@@ -77,7 +77,7 @@ class WebhookEndpoint:
         """Check, read and apply one notice; the JSON answer says what was done or why not."""
         name = request.path_params["source"]
         client = request.client.host if request.client else "unknown"
-        metrics: SourceMetrics = self._state.sources.metrics
+        metrics: SourceMetrics = self._state.source_metrics
         try:
             changed = await self._accept(name, request)
         except GatewayError as exc:
