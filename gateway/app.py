@@ -33,7 +33,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import MissingQueryError
-from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, GraphQLRequestProtocol
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import (
@@ -67,7 +67,6 @@ from gateway.graphql_http import (
     negotiate,
     read_operations,
     refused_operation,
-    stream_protocol,
 )
 from gateway.guard import AuthGuard
 from gateway.headers import SecurityHeaders
@@ -92,6 +91,14 @@ from schema import DEMAND_TABLE, GatewaySchema, build_schema
 log = structlog.get_logger("customer_graph.gateway")
 
 _NO_ONE = Identity.anonymous("", ())
+
+
+class _StreamInstead(Exception):
+    """The operation is a subscription and the client takes it as ``protocol``."""
+
+    def __init__(self, protocol: GraphQLRequestProtocol) -> None:
+        super().__init__(protocol)
+        self.protocol = protocol
 
 
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
@@ -219,7 +226,10 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         found: GraphQLRequestData | list[GraphQLRequestData] | None
         found = getattr(request.state, "operations", None)
         if found is None:
-            protocol = stream_protocol(request.headers.get("accept", "")) or "http"
+            state = request.state
+            protocol: GraphQLRequestProtocol = "http"
+            if getattr(state, "streaming", False):
+                protocol = state.stream
             found = await read_operations(request, self._reading, protocol)
             if self._persisted is not None:
                 for item in found if isinstance(found, list) else [found]:
@@ -243,9 +253,17 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         sub_response: Response,
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
         if not isinstance(request_data, list):
-            return await super().execute_operation(
-                request, request_adapter, request_data, context, root_value, sub_response
-            )
+            try:
+                return await super().execute_operation(
+                    request, request_adapter, request_data, context, root_value, sub_response
+                )
+            except _StreamInstead as stream:
+                # A subscription from a client that takes a stream but listed JSON first.
+                request_data.protocol = stream.protocol
+                request.state.streaming = request.state.strict = True
+                return await super().execute_operation(
+                    request, request_adapter, request_data, context, root_value, sub_response
+                )
         request.state.batch = True
 
         async def run_one(operation: GraphQLRequestData) -> ExecutionResult:
@@ -282,6 +300,9 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
                 operation_extensions=request_data.extensions,
             )
         except InvalidOperationTypeError as exc:
+            stream = getattr(request.state, "stream", None)
+            if exc.operation_type is OperationType.SUBSCRIPTION and stream is not None:
+                raise _StreamInstead(stream) from None
             raise refused_operation(exc.operation_type, method) from None
         except CannotGetOperationTypeError:
             raise OperationResolutionFailed(

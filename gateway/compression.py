@@ -7,6 +7,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.graphql_http import prefers_stream
 from gateway.settings import CompressionSettings
 
 
@@ -58,7 +59,7 @@ class Compression:
 def _streams(headers: list[tuple[bytes, bytes]]) -> bool:
     for name, value in headers:
         if name == b"accept":
-            return b"text/event-stream" in value or b"multipart/mixed" in value
+            return prefers_stream(value.decode("latin-1"))
     return False
 
 

@@ -49,32 +49,38 @@ class ReadingRules:
         return self.max_batch > 0
 
 
-def response_media_type(accept: str) -> str:
-    """The media type of the answer: graphql-response+json when the client prefers it (or
-    asks only for it), application/json otherwise; ``NotAcceptable`` if it takes neither."""
+def json_media_type(accept: str) -> tuple[str | None, int]:
+    """The JSON media type to answer in (graphql-response+json when the client prefers it,
+    application/json otherwise; None if it takes neither) and the position of the first
+    JSON type in the header, to weigh it against a stream type."""
     if not accept.strip():
-        return JSON
+        return JSON, 0
     best: tuple[float, int] | None = None
-    chosen = None
+    chosen, first = None, -1
     for position, part in enumerate(accept.split(",")):
         kind, _, params = part.partition(";")
         kind = kind.strip().lower()
-        if kind not in _JSON_KINDS:
-            continue
         quality = _quality(params)
-        if quality <= 0:
+        if kind not in _JSON_KINDS or quality <= 0:
             continue
+        first = position if first < 0 else first
         # Higher quality wins; then the earlier entry, as browsers and clients list them.
         rank = (quality, -position)
         if best is None or rank > best:
             best = rank
             chosen = GRAPHQL_RESPONSE_JSON if kind == GRAPHQL_RESPONSE_JSON else JSON
-    if chosen is None:
-        raise NotAcceptable(
-            "the gateway answers in application/graphql-response+json or application/json"
-            " (or streams subscriptions as text/event-stream or multipart/mixed)"
-        )
-    return chosen
+    return chosen, first
+
+
+def prefers_stream(accept: str) -> bool:
+    """Whether a stream type comes before any JSON type: graphql-sse and Apollo's multipart
+    subscriptions list theirs first; urql lists JSON first and streams only subscriptions."""
+    if stream_protocol(accept) is None:
+        return False
+    _, first_json = json_media_type(accept)
+    if first_json < 0:
+        return True
+    return any(stream_protocol(part) is not None for part in accept.split(",")[:first_json])
 
 
 def _quality(params: str) -> float:
@@ -107,9 +113,10 @@ class RequestAdapter(StarletteRequestAdapter):
 
 def negotiate(request: Request, graphiql: bool) -> None:
     """Check the method and choose how to answer, in the request's state: ``media_type``
-    of JSON answers, ``strict`` statuses for request errors, ``streaming``."""
+    of JSON answers, ``strict`` statuses for request errors, the ``stream`` protocol the
+    client takes (for subscriptions) and whether it is ``streaming`` whatever the operation."""
     state = request.state
-    state.media_type, state.strict, state.streaming = JSON, False, False
+    state.media_type, state.strict, state.stream, state.streaming = JSON, False, None, False
     if request.method not in ("GET", "POST"):
         raise MethodNotAllowed(
             f"{request.method} is not a GraphQL-over-HTTP method: send GET or POST",
@@ -118,12 +125,17 @@ def negotiate(request: Request, graphiql: bool) -> None:
     if graphiql:
         return
     accept = request.headers.get("accept", "")
-    if stream_protocol(accept) is not None:
-        # Refusals before the stream starts are JSON, with statuses a stream client notices.
-        state.strict = state.streaming = True
-        return
-    state.media_type = response_media_type(accept)
-    state.strict = state.media_type == GRAPHQL_RESPONSE_JSON
+    media_type, _ = json_media_type(accept)
+    state.stream = stream_protocol(accept)
+    if media_type is None and state.stream is None:
+        raise NotAcceptable(
+            "the gateway answers in application/graphql-response+json or application/json"
+            " (and streams subscriptions as text/event-stream or multipart/mixed)"
+        )
+    state.media_type = media_type or JSON
+    state.streaming = state.stream is not None and prefers_stream(accept)
+    # Refusals before a stream starts get statuses a stream client notices.
+    state.strict = state.media_type == GRAPHQL_RESPONSE_JSON or state.streaming
 
 
 def refused_operation(operation_type: OperationType, method: str) -> RequestError:
