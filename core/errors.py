@@ -2,7 +2,8 @@
 
 Every error a client can see carries a GraphQL ``code``, the HTTP ``status`` of a response
 that this error alone decides (a refused request; inside a GraphQL answer errors travel with
-status 200), and, where one is to blame, the source. graphql-core turns an instance raised
+status 200; see ``gateway/request_errors.py`` for the media types), and, where one is to
+blame, the source. graphql-core turns an instance raised
 or returned by a resolver into a located GraphQL error and copies ``extensions``; the
 gateway turns one that refuses a whole request into a response in one place
 (``gateway/responses.py``).
@@ -129,18 +130,39 @@ class UnsupportedMediaType(BadRequest):
 
 
 class MethodNotAllowed(BadRequest):
-    """The endpoint does not run this operation with this HTTP method (a mutation over GET)."""
+    """A method the endpoint does not serve, or a mutation over GET; ``allow`` names the
+    methods that would do."""
 
     code = "METHOD_NOT_ALLOWED"
     status = 405
 
-    def __init__(self, message: str, *, allow: tuple[str, ...]) -> None:
+    def __init__(self, message: str, *, allow: str) -> None:
         super().__init__(message)
         self.allow = allow
 
     @property
     def headers(self) -> Mapping[str, str]:
-        return {"Allow": ", ".join(self.allow)}
+        return {"Allow": self.allow}
+
+
+class NotAcceptable(BadRequest):
+    """The client accepts none of the media types the gateway answers in."""
+
+    code = "NOT_ACCEPTABLE"
+    status = 406
+
+
+class OperationResolutionFailed(BadRequest):
+    """The document does not say which operation to run: several and no name, or an unknown
+    name (Apollo's code for it)."""
+
+    code = "OPERATION_RESOLUTION_FAILURE"
+
+
+class BadUserInput(BadRequest):
+    """The operation's variables or arguments do not fit it."""
+
+    code = "BAD_USER_INPUT"
 
 
 class Unauthenticated(GatewayError):
@@ -248,8 +270,7 @@ class PersistedQueryNotFound(GatewayError):
     """A persisted query was named by a hash this gateway has not registered."""
 
     code = "PERSISTED_QUERY_NOT_FOUND"
-    # APQ clients expect the miss in an ordinary GraphQL answer, then send the text.
-    status = 200
+    status = 400
 
 
 class PersistedQueryHashMismatch(GatewayError):
@@ -271,3 +292,15 @@ class OperationNotAllowed(GatewayError):
 
     code = "OPERATION_NOT_ALLOWED"
     status = 403
+
+
+def statuses() -> dict[str, int]:
+    """The HTTP status of every code of the tree, for answers that carry only codes."""
+    found: dict[str, int] = {}
+    pending: list[type[GatewayError]] = [GatewayError]
+    while pending:
+        kind = pending.pop()
+        # A subclass that keeps its parent's code (OutboundLimitReached) keeps its status.
+        found.setdefault(kind.code, kind.status)
+        pending.extend(kind.__subclasses__())
+    return found

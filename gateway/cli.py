@@ -1,4 +1,5 @@
-"""The ``customer-graph`` command: serve, sandbox, demo, check-config, hash-key, warm."""
+"""The ``customer-graph`` command: serve, sandbox, demo, check-config, hash-key, warm,
+graphiql-assets."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
+import structlog
 import uvicorn
 from rich.console import Console
 from starlette.applications import Starlette
 
 from auth import generate_api_key, hash_api_key
 from gateway.app import create_app
+from gateway.demo import DEMO_SECRET_ENV, demo_environment
+from gateway.graphiql import DEFAULT_ASSETS, AssetsError, fetch_assets, missing_assets
 from gateway.logs import configure_logging
 from gateway.serve import GatewayServer
 from gateway.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
@@ -25,6 +29,10 @@ from gateway.warm import WarmOptions, run_warm
 
 _WORKER_CONFIG_ENV = "CUSTOMER_GRAPH_WORKER_CONFIG"
 _WORKER_LOG_FORMAT_ENV = "CUSTOMER_GRAPH_WORKER_LOG_FORMAT"
+# The config file of `serve` when --config is not given (the images and manifests set it).
+CONFIG_ENV = "CG_CONFIG"
+
+log = structlog.get_logger("customer_graph.gateway")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,7 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the gateway against configured upstreams")
-    serve.add_argument("--config", type=Path, default=None, help="config file (TOML)")
+    serve.add_argument(
+        "--config", type=Path, default=None, help=f"config file (TOML); default: ${CONFIG_ENV}"
+    )
     serve.add_argument("--host", default=None, help="overrides server.host")
     serve.add_argument("--port", type=int, default=None, help="overrides server.port")
     serve.add_argument("--workers", type=int, default=1, help="worker processes")
@@ -88,6 +98,15 @@ def _parser() -> argparse.ArgumentParser:
     warm.add_argument("--after", default=None, metavar="CURSOR", help="resume from a cursor")
     warm.add_argument("--concurrency", type=_positive, default=4, help="pages loading at once")
     warm.set_defaults(run=_warm)
+
+    assets = commands.add_parser(
+        "graphiql-assets", help="fetch GraphiQL's files from npm (pinned, integrity-checked)"
+    )
+    assets.add_argument("--config", type=Path, default=None, help="config file (TOML)")
+    assets.add_argument(
+        "--if-missing", action="store_true", help="do nothing when the files are there"
+    )
+    assets.set_defaults(run=_graphiql_assets)
     return parser
 
 
@@ -119,7 +138,9 @@ def _sandbox_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency-ms", type=float, default=None, help="latency for every API")
 
 
-def _sandbox_app(args: argparse.Namespace) -> Starlette:
+def _sandbox_app(
+    args: argparse.Namespace, notify_url: str | None = None, notify_secret: str | None = None
+) -> Starlette:
     from sandbox import SandboxSettings, faults_from_env, parse_fault_spec
     from sandbox import create_app as create_sandbox
 
@@ -129,7 +150,15 @@ def _sandbox_app(args: argparse.Namespace) -> Starlette:
     if args.latency_ms is not None:
         for fault in faults.values():
             fault.latency_ms = args.latency_ms
-    return create_sandbox(SandboxSettings(customers=args.customers, seed=args.seed, faults=faults))
+    return create_sandbox(
+        SandboxSettings(
+            customers=args.customers,
+            seed=args.seed,
+            faults=faults,
+            notify_url=notify_url,
+            notify_secret=notify_secret,
+        )
+    )
 
 
 def _load(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings | None:
@@ -184,11 +213,32 @@ def _warm(args: argparse.Namespace) -> int:
     return run_warm(settings, options, Console(), Console(stderr=True))
 
 
+def _serve_config(option: Path | None, environ: Mapping[str, str]) -> Path | None:
+    """The config file ``serve`` runs with: ``--config``, else ``$CG_CONFIG``; None if neither.
+
+    There is no default: a gateway started without one would serve the bundled sandbox
+    configuration against whatever answers on 127.0.0.1:8100.
+    """
+    if option is not None:
+        return option
+    named = environ.get(CONFIG_ENV, "").strip()
+    return Path(named) if named else None
+
+
 def _serve(args: argparse.Namespace) -> int:
-    settings = _load(args.config)
+    config = _serve_config(args.config, os.environ)
+    if config is None:
+        print(
+            f"no configuration: pass --config FILE or set {CONFIG_ENV} "
+            f"(the sandbox's is {DEFAULT_CONFIG}; `customer-graph demo` runs it)",
+            file=sys.stderr,
+        )
+        return 2
+    settings = _load(config)
     if settings is None:
         return 1
     configure_logging(args.log_format or settings.logging.format, settings.logging.level)
+    log.info("configuration loaded", config=str(config.resolve()), sources=list(settings.sources))
     server = settings.server.model_copy(
         update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     )
@@ -197,7 +247,7 @@ def _serve(args: argparse.Namespace) -> int:
         # Worker processes import the app by name, so each loads the same file (and CG_* env).
         # uvicorn's supervisor runs them: in-flight requests get shutdown_grace, but readiness
         # does not turn false ahead of the stop as GatewayServer does for a single process.
-        os.environ[_WORKER_CONFIG_ENV] = str(args.config or DEFAULT_CONFIG)
+        os.environ[_WORKER_CONFIG_ENV] = str(config.resolve())
         if args.log_format:
             os.environ[_WORKER_LOG_FORMAT_ENV] = args.log_format
         uvicorn.run(
@@ -242,6 +292,22 @@ def _freeze_start_up() -> None:
     gc.freeze()
 
 
+def _graphiql_assets(args: argparse.Namespace) -> int:
+    settings = _load(args.config)
+    if settings is None:
+        return 2
+    directory = settings.server.graphiql_assets or DEFAULT_ASSETS
+    if args.if_missing and not missing_assets(directory):
+        return 0
+    try:
+        written = fetch_assets(directory)
+    except AssetsError as exc:
+        print(f"GraphiQL's files were not fetched: {exc}", file=sys.stderr)
+        return 1
+    print(f"GraphiQL: {len(written)} files in {directory}")
+    return 0
+
+
 def _sandbox(args: argparse.Namespace) -> int:
     configure_logging("console")
     try:
@@ -255,12 +321,14 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    environ = demo_environment(os.environ, args.host, args.sandbox_port)
     try:
-        sandbox_app = _sandbox_app(args)
+        sandbox_app = _sandbox_app(
+            args, f"http://{args.host}:{args.port}/webhooks/crm", environ[DEMO_SECRET_ENV]
+        )
     except ValueError as exc:
         print(f"invalid sandbox options: {exc}", file=sys.stderr)
         return 2
-    environ = {**os.environ, "SANDBOX_URL": f"http://{args.host}:{args.sandbox_port}"}
     settings = _load(None, environ)
     if settings is None:
         return 1
