@@ -24,11 +24,12 @@ from auth.permissions import (
     can_read_field,
     can_write_customer,
 )
-from auth.query_limits import QueryMeasures, check_operation, check_tokens, measure
+from auth.query_limits import MAX_MEASURED_DEPTH, QueryMeasures, check_operation, check_tokens
 from auth.rate_limits import IdentityRateLimiter
 from auth.signatures import WebhookSignature
 
 __all__ = [
+    "MAX_MEASURED_DEPTH",
     "PII",
     "PII_FIELDS",
     "READ",
@@ -59,5 +60,4 @@ __all__ = [
     "generate_api_key",
     "hash_api_key",
     "identity_from_claims",
-    "measure",
 ]
