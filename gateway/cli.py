@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
+import structlog
 import uvicorn
 from rich.console import Console
 from starlette.applications import Starlette
@@ -25,6 +26,10 @@ from gateway.warm import WarmOptions, run_warm
 
 _WORKER_CONFIG_ENV = "CUSTOMER_GRAPH_WORKER_CONFIG"
 _WORKER_LOG_FORMAT_ENV = "CUSTOMER_GRAPH_WORKER_LOG_FORMAT"
+# The config file of `serve` when --config is not given (the images and manifests set it).
+CONFIG_ENV = "CG_CONFIG"
+
+log = structlog.get_logger("customer_graph.gateway")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the gateway against configured upstreams")
-    serve.add_argument("--config", type=Path, default=None, help="config file (TOML)")
+    serve.add_argument(
+        "--config", type=Path, default=None, help=f"config file (TOML); default: ${CONFIG_ENV}"
+    )
     serve.add_argument("--host", default=None, help="overrides server.host")
     serve.add_argument("--port", type=int, default=None, help="overrides server.port")
     serve.add_argument("--workers", type=int, default=1, help="worker processes")
@@ -184,11 +191,32 @@ def _warm(args: argparse.Namespace) -> int:
     return run_warm(settings, options, Console(), Console(stderr=True))
 
 
+def _serve_config(option: Path | None, environ: Mapping[str, str]) -> Path | None:
+    """The config file ``serve`` runs with: ``--config``, else ``$CG_CONFIG``; None if neither.
+
+    There is no default: a gateway started without one would serve the bundled sandbox
+    configuration against whatever answers on 127.0.0.1:8100.
+    """
+    if option is not None:
+        return option
+    named = environ.get(CONFIG_ENV, "").strip()
+    return Path(named) if named else None
+
+
 def _serve(args: argparse.Namespace) -> int:
-    settings = _load(args.config)
+    config = _serve_config(args.config, os.environ)
+    if config is None:
+        print(
+            f"no configuration: pass --config FILE or set {CONFIG_ENV} "
+            f"(the sandbox's is {DEFAULT_CONFIG}; `customer-graph demo` runs it)",
+            file=sys.stderr,
+        )
+        return 2
+    settings = _load(config)
     if settings is None:
         return 1
     configure_logging(args.log_format or settings.logging.format, settings.logging.level)
+    log.info("configuration loaded", config=str(config.resolve()), sources=list(settings.sources))
     server = settings.server.model_copy(
         update={k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     )
@@ -197,7 +225,7 @@ def _serve(args: argparse.Namespace) -> int:
         # Worker processes import the app by name, so each loads the same file (and CG_* env).
         # uvicorn's supervisor runs them: in-flight requests get shutdown_grace, but readiness
         # does not turn false ahead of the stop as GatewayServer does for a single process.
-        os.environ[_WORKER_CONFIG_ENV] = str(args.config or DEFAULT_CONFIG)
+        os.environ[_WORKER_CONFIG_ENV] = str(config.resolve())
         if args.log_format:
             os.environ[_WORKER_LOG_FORMAT_ENV] = args.log_format
         uvicorn.run(

@@ -174,9 +174,10 @@ def gateway(gateway_server: Gateway, sandbox: Sandbox) -> Gateway:
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A key prefix of the real Redis on 127.0.0.1:6379 that no other test uses, emptied after.
+@contextmanager
+def redis_keyspace(label: str = "cgtest") -> Iterator[str]:
+    """A key prefix of the real Redis on 127.0.0.1:6379 that nothing else uses, and every key
+    holding it (anywhere in the name, as rate-limit keys do) deleted afterwards.
 
     Without Redis the test is skipped, except in CI (``CI`` set), where it fails.
     """
@@ -188,11 +189,18 @@ def redis_prefix() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(f"Redis is required in CI and is not reachable at {REDIS_URL}: {exc}")
         pytest.skip(f"no Redis at {REDIS_URL} ({exc}); CI is unset, so the test is skipped")
-    prefix = f"cgtest:{uuid.uuid4().hex}:"
+    unique = uuid.uuid4().hex
     try:
-        yield prefix
+        yield f"{label}:{unique}:"
     finally:
-        keys = list(client.scan_iter(match=prefix + "*"))
+        keys = list(client.scan_iter(match=f"*{unique}*"))
         if keys:
             client.delete(*keys)
         client.close()
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of the real Redis that no other test uses, emptied after the test."""
+    with redis_keyspace() as prefix:
+        yield prefix
