@@ -131,6 +131,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
                 validation_cache_size=settings.server.validation_cache_size,
                 extra_extensions=[OperationRecorder, ErrorCodes],
                 fast_path=settings.server.fast_path,
+                federation=settings.federation,
             ),
             graphql_ide="graphiql" if settings.server.graphiql_enabled else None,
             subscription_protocols=(

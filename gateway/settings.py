@@ -38,6 +38,7 @@ from datasources.config import (
     validate_with_rules,
 )
 from gateway.config_errors import Origins, describe, toml_problem
+from schema import FederationSettings
 
 DEFAULT_CONFIG = Path(__file__).with_name("sandbox.toml")
 ENV_PREFIX = "CG_"
@@ -244,6 +245,7 @@ class Settings(BaseModel):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
+    federation: FederationSettings = Field(default_factory=FederationSettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
     _secrets: dict[str, str] = PrivateAttr(default_factory=dict)
 

@@ -15,13 +15,15 @@ from strawberry.extensions import (
 
 from auth import LimitsSettings
 from schema.extensions import ResponseWarningsExtension
+from schema.federation import SCALARS, FederationSettings, federated_query, subgraph_sdl
 from schema.gateway_schema import GatewaySchema, unexpected
+from schema.internals import graphql_schema
 from schema.limits import QueryLimits
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
 
-__all__ = ["GatewaySchema", "build_schema"]
+__all__ = ["FederationSettings", "GatewaySchema", "build_schema"]
 
 
 def build_schema(
@@ -32,10 +34,12 @@ def build_schema(
     validation_cache_size: int = 1024,
     extra_extensions: Sequence[type[SchemaExtension]] = (),
     fast_path: bool = True,
+    federation: FederationSettings | None = None,
 ) -> strawberry.Schema:
     """The schema with the extensions every deployment runs; repeated documents are parsed
     and validated once per cache size. ``extra_extensions`` run after those. With
-    ``fast_path``, supported queries run through compiled plans."""
+    ``fast_path``, supported queries run through compiled plans. With ``federation``
+    enabled, it is also a Federation 2 subgraph (docs/federation.md)."""
     query_limits = limits or LimitsSettings()
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         # First, so limits are checked before the cached parse and before validation.
@@ -48,10 +52,15 @@ def build_schema(
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return GatewaySchema(
-        query=Query,
+    subgraph = federation is not None and federation.enabled
+    schema = GatewaySchema(
+        query=federated_query(Query) if subgraph else Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         fast_path=fast_path,
+        scalar_overrides=SCALARS if subgraph else None,
     )
+    if federation is not None and subgraph:
+        schema.subgraph_sdl = subgraph_sdl(graphql_schema(schema), federation)
+    return schema

@@ -37,6 +37,8 @@ class GatewaySchema(FastPathSchema):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.demand = DemandPlanner(self)
+        # The SDL ``_service`` answers with, when the schema is a federation subgraph.
+        self.subgraph_sdl: str | None = None
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

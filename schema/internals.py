@@ -12,19 +12,23 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 import strawberry
-from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from graphql import FieldNode, GraphQLField, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from graphql.execution.collect_fields import FieldDetails
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.types.base_scalars import isoformat
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.cast import get_strawberry_type_cast
 from strawberry.types.field import StrawberryField
 from strawberry.utils.operation import get_first_operation
 
 __all__ = [
     "convert_arguments",
     "field_definition",
+    "field_details",
     "get_first_operation",
     "graphql_schema",
+    "is_cast",
     "isoformat",
     "object_definitions",
     "optimized_is_awaitable",
@@ -68,3 +72,14 @@ def object_definitions(
 def scalar_registry(schema: strawberry.Schema) -> Mapping[object, Any]:
     """The scalars the schema serializes, by their Python type."""
     return schema.schema_converter.scalar_registry
+
+
+def field_details(nodes: list[FieldNode]) -> list[FieldDetails]:
+    """Field nodes as graphql-core's executor groups them (no @defer, no fragment
+    variables: the compiled plans take neither)."""
+    return [FieldDetails(node, None) for node in nodes]
+
+
+def is_cast(value: object) -> bool:
+    """Whether ``strawberry.cast`` marked ``value`` as an instance of another type."""
+    return get_strawberry_type_cast(value) is not None

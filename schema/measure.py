@@ -32,8 +32,9 @@ from graphql.language import Lexer, Source, TokenKind
 from auth import MAX_MEASURED_DEPTH, QueryMeasures
 from core import QueryLimitExceeded
 
-# Arguments whose value says how many items a field returns.
-_SIZE_ARGUMENTS = ("first", "ids")
+# Arguments whose value says how many items a field returns (``representations``: the
+# federation's ``_entities``).
+_SIZE_ARGUMENTS = ("first", "ids", "representations")
 
 # Fragments spread inside fragments this deep are no query anyone writes; refusing them keeps
 # the walk within the interpreter's stack (spreads add no depth, so max_depth cannot).

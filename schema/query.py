@@ -7,19 +7,17 @@ customer they may see is checked on the fields themselves (see schema/permission
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
 from auth import can_list_customers, can_read_customer
-from core import BadRequest, Forbidden
+from core import Forbidden
 from resolvers import RequestContext, list_customers, load_customers
 from schema.convert import build_customer
 from schema.gateway_schema import operation_wanted
+from schema.lookup import MAX_IDS, customers_by_id
 from schema.refusals import read_refusal
 from schema.types import Customer, CustomerConnection, CustomerEdge, PageInfo
-
-MAX_IDS = 1000
 
 
 @strawberry.type
@@ -52,22 +50,7 @@ class Query:
     async def customers(
         self, info: strawberry.Info[RequestContext, None], ids: list[strawberry.ID]
     ) -> list[Customer | None]:
-        if len(ids) > MAX_IDS:
-            raise BadRequest(f"at most {MAX_IDS} ids per query, got {len(ids)}")
-        ctx = info.context
-        wanted = [str(i) for i in ids]
-        allowed = [i for i in wanted if can_read_customer(ctx.identity, i)]
-        loaded = await load_customers(ctx, operation_wanted(info), allowed) if allowed else []
-        by_id = dict(zip(allowed, loaded, strict=True))
-        out: list[Any] = []
-        for i in wanted:
-            if i not in by_id:
-                # Null with its own FORBIDDEN error; the customers the caller may read stand.
-                out.append(read_refusal(ctx.identity, i))
-            else:
-                records = by_id[i]
-                out.append(build_customer(records, ctx.sources) if records is not None else None)
-        return out
+        return await customers_by_id(info, [str(i) for i in ids])
 
     @strawberry.field(
         description="All customers, page by page. With updatedSince, the delta query: only "

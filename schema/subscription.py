@@ -20,7 +20,7 @@ from datasources import ChangeFeed, CustomerChanged
 from resolvers import RequestContext, load_customers
 from schema.convert import build_customer
 from schema.gateway_schema import operation_wanted
-from schema.query import MAX_IDS
+from schema.lookup import MAX_IDS
 from schema.refusals import refusal
 from schema.types import Customer
 

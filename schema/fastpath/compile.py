@@ -22,6 +22,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLUnionType,
     OperationDefinitionNode,
     OperationType,
     TypeNameMetaFieldDef,
@@ -32,8 +33,10 @@ from graphql import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.arguments import convert_arguments
+from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
+from strawberry.types.union import StrawberryUnion
 
 from schema.fastpath import complete
 from schema.fastpath.permissions import context_permissions
@@ -135,7 +138,31 @@ class _Walk:
             return complete.leaf(leaf_serializer(type_))
         if is_object_type(type_):
             return self.object_completer(type_, nodes)
+        if isinstance(type_, GraphQLUnionType):
+            return self.union_completer(type_, parent, name, nodes)
         raise Unsupported(f"abstract type {type_}")
+
+    def union_completer(
+        self, type_: GraphQLUnionType, parent: str, name: str, nodes: list[FieldNode]
+    ) -> Completer:
+        """Each member type's completer, picked per value as Strawberry's union resolver
+        picks it: by the Strawberry definition of the value's class."""
+        if not isinstance(type_.extensions.get(_DEFINITION), StrawberryUnion):
+            raise Unsupported(f"{type_.name} is not Strawberry's union")
+        by_name: dict[str, Completer] = {}
+        by_definition: dict[StrawberryObjectDefinition, Completer] = {}
+        for member in self.schema.get_possible_types(type_):
+            definition = member.extensions.get(_DEFINITION)
+            if (
+                not isinstance(definition, StrawberryObjectDefinition)
+                or definition.is_graphql_generic
+            ):
+                raise Unsupported(f"{type_.name} has a member that is not a plain Strawberry type")
+            completer = by_name[member.name] = self.object_completer(member, nodes)
+            by_definition[definition] = completer
+        parent_type = self.schema.type_map[parent]
+        field = parent_type.fields[name]
+        return complete.union_of(by_definition, by_name, type_, field, parent_type, nodes)
 
     def object_completer(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> Completer:
         if type_.is_type_of is not None:

@@ -12,14 +12,15 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import FieldNode, GraphQLError, GraphQLField, GraphQLObjectType, GraphQLUnionType
 from graphql.pyutils import Undefined, is_iterable
 from strawberry.permission import PermissionExtension
 
-from schema.fastpath.errors import Position, locate
+from schema.fastpath.errors import Position, graphql_path, locate
 from schema.fastpath.permissions import denied
 from schema.fastpath.plan import Completer, FieldSite
 from schema.fastpath.state import Prepare, RequestState
+from schema.internals import field_details, is_cast
 
 Getter = Callable[[Any], Any]
 # A field of an object: (response key, getter or None for a resolver, types copied as they
@@ -34,6 +35,8 @@ Entry = tuple[
 ]
 
 _LISTS = (list, tuple)
+# Where a Strawberry type's class keeps its definition.
+_STRAWBERRY_DEFINITION = "__strawberry_definition__"
 
 
 def leaf(serialize: Callable[[Any], Any]) -> Completer:
@@ -112,6 +115,48 @@ def object_of(entries: tuple[Entry, ...]) -> Completer:
             else:
                 result[key] = boundary(field_value, position, state)
         return result
+
+    return complete
+
+
+def union_of(
+    by_definition: Mapping[Any, Completer],
+    by_name: Mapping[str, Completer],
+    union: GraphQLUnionType,
+    field: GraphQLField,
+    parent: GraphQLObjectType,
+    nodes: list[FieldNode],
+) -> Completer:
+    """A union's value completed as its runtime type's object.
+
+    An instance of a member's own class (not cast) is that member, as Strawberry's union
+    resolver decides; anything else asks that resolver, and graphql-core's own check of its
+    answer, so every error reads as graphql-core's would.
+    """
+    details = field_details(nodes)
+
+    def resolve(value: Any, position: Position, state: RequestState) -> Any:
+        executor = state.executor
+        path = graphql_path(position)
+        assert path is not None
+        info = executor.build_resolve_info(field, nodes, parent, path)
+        assert union.resolve_type is not None
+        name = union.resolve_type(value, info, union)
+        if inspect.isawaitable(name):
+            _discard(name)
+            raise RuntimeError(f"{union.name} resolved a type asynchronously")
+        runtime = executor.ensure_valid_runtime_type(name, union, details, info, value)
+        return by_name[runtime.name](value, position, state)
+
+    def complete(value: Any, position: Position, state: RequestState) -> Any:
+        if isinstance(value, Exception):
+            raise value
+        if value is None or value is Undefined:
+            return None
+        known = by_definition.get(getattr(type(value), _STRAWBERRY_DEFINITION, None))
+        if known is None or is_cast(value):
+            return resolve(value, position, state)
+        return known(value, position, state)
 
     return complete
 
