@@ -43,23 +43,28 @@ def unavailable(reason: str) -> None:
 @pytest.fixture(scope="session")
 def node_packages() -> Path:
     """tests/js with its node_modules installed from package-lock.json."""
+    return install_node_packages(JS_DIR)
+
+
+def install_node_packages(directory: Path) -> Path:
+    """``directory`` with its node_modules installed from its package-lock.json."""
     if shutil.which("node") is None or shutil.which("npm") is None:
-        unavailable("node and npm are needed for the JavaScript client tests")
-    lock = JS_DIR / "package-lock.json"
-    stamp = JS_DIR / "node_modules" / ".lock-sha256"
+        unavailable("node and npm are needed for the JavaScript tests")
+    lock = directory / "package-lock.json"
+    stamp = directory / "node_modules" / ".lock-sha256"
     digest = hashlib.sha256(lock.read_bytes()).hexdigest()
     if not stamp.is_file() or stamp.read_text() != digest:
         done = subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
-            cwd=JS_DIR,
+            cwd=directory,
             capture_output=True,
             text=True,
             timeout=600,
         )
         if done.returncode != 0:
-            pytest.fail(f"npm ci failed in {JS_DIR}:\n{done.stderr[-2000:]}")
+            pytest.fail(f"npm ci failed in {directory}:\n{done.stderr[-2000:]}")
         stamp.write_text(digest)
-    return JS_DIR
+    return directory
 
 
 @pytest.fixture(scope="session")

@@ -11,14 +11,16 @@ answer each ``_entities`` operation byte for byte as a subgraph without it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import graphql
 import orjson
 import pytest
+import strawberry
 from graphql import (
     ArgumentNode,
     DocumentNode,
@@ -34,10 +36,11 @@ from graphql import (
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core import UpstreamUnavailable
 from gateway.app import create_app
 from sandbox.server import run_in_thread
 from schema import FederationSettings, build_schema
-from schema.fastpath import FastPath
+from schema.fastpath import FastPath, FastPathSchema
 from tests.conftest import Gateway, Sandbox, sandbox_settings
 from tests.operation_strategies import Operation, operations
 from tests.test_fastpath_differential import (
@@ -231,3 +234,59 @@ def test_entities_plans_answer_as_strawberry_does(
         assert body.decode() == plain.decode()
         assert calls == plain_calls
     assert subgraphs.plans.planned == planned + 2
+
+
+# In-process: union values a source could never produce, through both executors.
+
+
+@strawberry.type
+class Cat:
+    name: str
+
+
+@strawberry.type
+class Dog:
+    name: str
+    barks: bool
+
+
+@strawberry.type
+class Robot:
+    name: str
+
+
+Pet = Annotated[Cat | Dog, strawberry.union("Pet")]
+
+
+@strawberry.type
+class PetQuery:
+    @strawberry.field
+    def pets(self, info: strawberry.Info[Any, None]) -> list[Pet | None]:
+        return info.context  # type: ignore[no-any-return]
+
+
+ODD_VALUES: list[Any] = [
+    Cat(name="Tom"),
+    Dog(name="Rex", barks=True),
+    None,
+    Robot(name="R2"),  # a Strawberry type outside the union
+    {"name": "a dict"},
+    "a string",
+    UpstreamUnavailable("upstream answered 503", source="pets"),
+    strawberry.cast(Dog, Cat(name="cast as a dog")),
+]
+
+
+@pytest.mark.parametrize("value", ODD_VALUES, ids=repr)
+def test_union_values_complete_as_graphql_core_completes_them(value: Any) -> None:
+    query = "{ pets { __typename ... on Cat { name } ... on Dog { name barks } } }"
+    plain = strawberry.Schema(query=PetQuery, types=[Robot])
+    fast = FastPathSchema(query=PetQuery, types=[Robot])
+    context = [Cat(name="first"), value]
+    expected = asyncio.run(plain.execute(query, context_value=context))
+    assert fast.fast_path is not None
+    planned = fast.fast_path.planned
+    found = asyncio.run(fast.execute(query, context_value=context))
+    assert fast.fast_path.planned == planned + 1
+    assert found.data == expected.data
+    assert [e.formatted for e in found.errors or ()] == [e.formatted for e in expected.errors or ()]
