@@ -1,6 +1,7 @@
 """docker-compose.yml, the balancer's config and the image, checked against what the code
-expects: no container engine runs here, so they are parsed, and every CG_* variable is
-loaded through the real settings. HAProxy itself checks its config."""
+expects: no container engine runs here, so they are parsed, the compose file is validated
+against the Compose Specification's schema, and every CG_* variable is loaded through the
+real settings. HAProxy itself checks its config."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 from packaging.requirements import Requirement
 
 from gateway.settings import Settings, load_settings
-from tests.tools import haproxy_binary
+from tests.tools import compose_schema, haproxy_binary
 
 REPO = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
@@ -37,6 +39,15 @@ def gateway_settings() -> Settings:
     env = {k: str(v) for k, v in gateway["environment"].items()}
     mounts = dict(reversed(v.removesuffix(":ro").split(":", 1)) for v in gateway["volumes"])
     return load_settings(REPO / mounts[env["CG_CONFIG"]], env)
+
+
+def test_the_compose_file_follows_the_compose_specification() -> None:
+    schema = compose_schema()
+    errors = [
+        f"{'.'.join(map(str, e.path))}: {e.message}"
+        for e in jsonschema.Draft201909Validator(schema).iter_errors(COMPOSE)
+    ]
+    assert errors == []
 
 
 def test_compose_runs_redis_the_sandbox_replicas_and_a_balancer_each_with_a_health_check() -> None:
