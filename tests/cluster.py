@@ -87,9 +87,11 @@ def replicas(count: int, env: Mapping[str, str], log_dir: Path) -> Iterator[list
                 Replica(f"replica{index}", f"http://127.0.0.1:{port}", process, log_path)
             )
         for replica in started:
+            # Generous: three interpreters starting at once on a shared 2-core machine.
             wait_for(
                 lambda r=replica: r.process.poll() is not None or _ready(r.url),  # type: ignore[misc]
-                what=f"{replica.name} ready",
+                timeout=90,
+                what=f"{replica.name} ready (its log: {replica.log_path})",
             )
             assert replica.process.poll() is None, f"{replica.name} exited:\n{replica.log()}"
         yield started
