@@ -26,17 +26,23 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, GraphQLRequestProtocol
 from strawberry.http.base import BaseRequestProtocol
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types import ExecutionResult
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from auth import Authenticator, Identity, IdentityRateLimiter, JwksCache, TokenVerifier
@@ -49,16 +55,33 @@ from gateway.apq import (
     RedisQueryStore,
     load_allow_list,
 )
+from gateway.batching import run_batch
 from gateway.body_limit import BodySizeLimit
 from gateway.compression import compression_middleware
+from gateway.cors import cors_middleware, origin_allowed
+from gateway.error_codes import ErrorCodes, code_errors
+from gateway.graphiql import GraphiQLPage
+from gateway.graphql_http import (
+    ReadingRules,
+    RequestAdapter,
+    negotiate,
+    read_operations,
+    refused_operation,
+)
 from gateway.guard import AuthGuard
-from gateway.headers import SecurityHeaders, graphiql_headers
+from gateway.headers import SecurityHeaders
 from gateway.metrics import GraphQLMetrics
 from gateway.observer import RequestObserver
+from gateway.request_errors import JSON, OperationResolutionFailed, RequestError
 from gateway.request_record import OperationRecorder, request_record
-from gateway.responses import ErrorResponse, error_response
+from gateway.responses import answer_request_error, error_response, request_error_response
 from gateway.settings import ConfigError, Settings
-from gateway.subscriptions import ConnectionContext, SubscriptionSocket, accept_connection
+from gateway.subscriptions import (
+    ConnectionContext,
+    SubscriptionSocket,
+    TextFrames,
+    accept_connection,
+)
 from gateway.tracing import RequestTracing, open_tracing
 from gateway.upstreams import open_sources
 from gateway.webhooks import WebhookEndpoint
@@ -68,14 +91,23 @@ from schema import DEMAND_TABLE, GatewaySchema, build_schema
 log = structlog.get_logger("customer_graph.gateway")
 
 _NO_ONE = Identity.anonymous("", ())
-# Accept header values with which Strawberry's view streams the answer.
-_STREAMING = ("multipart/mixed", "text/event-stream")
+
+
+class _StreamInstead(Exception):
+    """The operation is a subscription and the client takes it as ``protocol``."""
+
+    def __init__(self, protocol: GraphQLRequestProtocol) -> None:
+        super().__init__(protocol)
+        self.protocol = protocol
 
 
 class GraphQLEndpoint(GraphQL[RequestContext, None]):
-    """Strawberry's ASGI view with our context, persisted queries and a faster JSON encoder."""
+    """Strawberry's ASGI view with our context, persisted queries, the GraphQL-over-HTTP
+    rules (gateway/graphql_http.py), batching and a faster JSON encoder."""
 
     graphql_transport_ws_handler_class = SubscriptionSocket
+    websocket_adapter_class = TextFrames
+    request_adapter_class = RequestAdapter
 
     def __init__(
         self,
@@ -90,17 +122,24 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
                 introspection=settings.server.introspection_enabled,
                 parser_cache_size=settings.server.parser_cache_size,
                 validation_cache_size=settings.server.validation_cache_size,
-                extra_extensions=[OperationRecorder],
+                extra_extensions=[OperationRecorder, ErrorCodes],
                 fast_path=settings.server.fast_path,
             ),
             graphql_ide="graphiql" if settings.server.graphiql_enabled else None,
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            subscription_protocols=(
+                GRAPHQL_TRANSPORT_WS_PROTOCOL,
+                GRAPHQL_SSE_PROTOCOL,
+                MULTIPART_SUBSCRIPTION_PROTOCOL,
+            ),
             connection_init_wait_timeout=timedelta(seconds=settings.subscriptions.init_timeout),
             max_subscriptions_per_connection=settings.subscriptions.max_per_connection,
             allowed_origins=settings.http.cors_origins,
         )
         self._state = app_state
+        self._settings = settings
         self._persisted = persisted
+        self._reading = ReadingRules(settings.http.max_body_bytes, settings.http.max_batch)
+        self._graphiql = GraphiQLPage(settings.server.graphiql_assets)
         self._get_cache_control = settings.apq.get_cache_control
         # Answers differ by caller: a cache may only reuse one for the same credentials.
         self._vary = f"authorization, {settings.auth.api_key_header}"
@@ -145,22 +184,58 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         # Acknowledged without a payload.
         return UnsetType()
 
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        return origin_allowed(self._settings, origin)
+
     async def render_graphql_ide(self, request: Request) -> Response:
-        response = await super().render_graphql_ide(request)
-        response.headers.update(graphiql_headers(self.graphql_ide_html))
-        return response
+        return self._graphiql.render()
+
+    async def graphiql_asset(self, request: Request) -> Response:
+        if not self._server.graphiql_enabled:
+            return Response("not found", status_code=404, media_type="text/plain")
+        return await self._graphiql.asset(request)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        # process_result sets the status of a request error here, by the accepted type.
+        sub_response.media_type = getattr(request.state, "media_type", JSON)
+        request.state.sub_response = sub_response
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type != JSON:
+            response.headers["content-type"] = str(sub_response.media_type)
+        return response
+
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        parsed = await super().parse_http_body(request)
-        if self._persisted is not None:
-            for item in parsed if isinstance(parsed, list) else [parsed]:
-                await self._persisted.resolve(item)
-        return parsed
+        assert isinstance(request, RequestAdapter)
+        return await self._operations(request.request)
+
+    async def _operations(self, request: Request) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """The request's operations, read once, with persisted queries filled in."""
+        found: GraphQLRequestData | list[GraphQLRequestData] | None
+        found = getattr(request.state, "operations", None)
+        if found is None:
+            state = request.state
+            protocol: GraphQLRequestProtocol = "http"
+            if getattr(state, "streaming", False):
+                protocol = state.stream
+            found = await read_operations(request, self._reading, protocol)
+            if self._persisted is not None:
+                for item in found if isinstance(found, list) else [found]:
+                    await self._persisted.resolve(item)
+            request.state.operations = found
+        return found
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET by hash alone has no query either, and is no browser asking for GraphiQL.
@@ -168,15 +243,88 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             request
         )
 
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: RequestContext,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        if not isinstance(request_data, list):
+            try:
+                return await super().execute_operation(
+                    request, request_adapter, request_data, context, root_value, sub_response
+                )
+            except _StreamInstead as stream:
+                # A subscription from a client that takes a stream but listed JSON first.
+                request_data.protocol = stream.protocol
+                request.state.streaming = request.state.strict = True
+                return await super().execute_operation(
+                    request, request_adapter, request_data, context, root_value, sub_response
+                )
+        request.state.batch = True
+
+        async def run_one(operation: GraphQLRequestData) -> ExecutionResult:
+            # Each operation plans and loads for itself, as if it had come alone.
+            own = await self.get_context(request, sub_response)
+            return await self.execute_single(
+                request, request_adapter, sub_response, own, root_value, operation
+            )
+
+        return await run_batch(request_data, run_one, context.identity, self._state.rate_limiter)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: RequestContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        method = request_adapter.method
+        # Subscriptions run only on a stream (SSE, multipart) or a WebSocket.
+        allowed = {OperationType.QUERY}
+        if method == "POST":
+            allowed.add(OperationType.MUTATION)
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as exc:
+            stream = getattr(request.state, "stream", None)
+            if exc.operation_type is OperationType.SUBSCRIPTION and stream is not None:
+                raise _StreamInstead(stream) from None
+            raise refused_operation(exc.operation_type, method) from None
+        except CannotGetOperationTypeError:
+            raise OperationResolutionFailed(
+                f"the document has no operation named {request_data.operation_name!r}"
+            ) from None
+        except MissingQueryError:
+            raise RequestError("the request has no 'query'") from None
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
+        if result.errors:
+            code_errors(result.errors)
         # Only a complete, current answer may be kept by HTTP caches.
         request.state.cacheable = not result.errors and not (result.extensions or {})
         record = request_record(request.state)
         if record is not None:
             record.add_result(result.data, result.errors)
-        return await super().process_result(request, result)
+        response = await super().process_result(request, result)
+        if result.errors and not getattr(request.state, "batch", False):
+            answer_request_error(request.state, result, response)
+        return response
 
     async def _run_prepared(self, request: Request) -> Response | None:
         """A POSTed JSON query already prepared by the fast path, answered without the rest
@@ -186,47 +334,25 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         ``process_result``, ``create_response`` (docs/performance.md).
         """
         fast_path = self._fast_path
-        headers = request.headers
-        content_type = headers.get("content-type", "").partition(";")[0].strip().lower()
         if (
             fast_path is None
             or request.method != "POST"
-            or content_type != "application/json"
             # A streaming transport (multipart or SSE) is the view's to choose.
-            or any(kind in headers.get("accept", "") for kind in _STREAMING)
+            or getattr(request.state, "streaming", False)
         ):
             return None
-        try:
-            data = orjson.loads(await request.body())
-        except orjson.JSONDecodeError:
-            return None
-        if not isinstance(data, dict):
-            return None
-        query, variables = data.get("query"), data.get("variables")
-        operation_name, extensions = data.get("operationName"), data.get("extensions")
-        if not (
-            isinstance(query, str | None)
-            and isinstance(variables, dict | None)
-            and isinstance(operation_name, str | None)
-            and isinstance(extensions, dict | None)
+        item = await self._operations(request)
+        # A batch, a new text or a mutation goes to the view before any context is built.
+        if (
+            isinstance(item, list)
+            or item.query is None
+            or not fast_path.is_prepared(item.query, item.operation_name)
         ):
-            return None
-        item = GraphQLRequestData(
-            query=query,
-            variables=variables,
-            operation_name=operation_name,
-            extensions=extensions,
-            protocol="http",
-        )
-        if self._persisted is not None:
-            await self._persisted.resolve(item)
-        # A new text or a mutation goes to the view before any context is built for it.
-        if item.query is None or not fast_path.is_prepared(item.query, operation_name):
             return None
         sub_response = await self.get_sub_response(request)
         context = await self.get_context(request, sub_response)
         result = await fast_path.execute_prepared(
-            item.query, operation_name, variables, context, None, extensions
+            item.query, item.operation_name, item.variables, context, None, item.extensions
         )
         if result is None:
             return None
@@ -239,20 +365,17 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        # Strawberry's own HTTP handling, plus the persisted-query errors and cache headers.
+        # Strawberry's own HTTP handling, plus the request rules, persisted-query errors
+        # and cache headers.
         request = Request(scope, receive)
         response: Response | None
         try:
+            negotiate(request, self.should_render_graphql_ide(RequestAdapter(request)))
             response = await self._run_prepared(request)
             if response is None:
                 response = await self.run(request)
-        except HTTPException as exc:
-            response = PlainTextResponse(exc.reason, status_code=exc.status_code)
-            record = request_record(request.state)
-            if record is not None and exc.status_code == 400:
-                record.add_errors(["BAD_REQUEST"])
-        except PersistedQueryError as exc:
-            response = ErrorResponse(exc.body(), exc.status, (exc.code,))
+        except (GatewayError, PersistedQueryError, HTTPException) as exc:
+            response = request_error_response(request.state, exc)
         else:
             cacheable = getattr(request.state, "cacheable", False)
             if self._get_cache_control and request.method == "GET" and cacheable:
@@ -348,17 +471,7 @@ def create_app(
         ),
         Middleware(SecurityHeaders),
     ]
-    if settings.http.cors_origins:
-        middleware.append(
-            Middleware(
-                CORSMiddleware,
-                allow_origins=list(settings.http.cors_origins),
-                allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type", settings.auth.api_key_header],
-                expose_headers=["retry-after", "www-authenticate"],
-                max_age=settings.http.cors_max_age,
-            )
-        )
+    middleware.extend(cors_middleware(settings))
     middleware.append(Middleware(BodySizeLimit, max_bytes=settings.http.max_body_bytes))
     app = Starlette(
         lifespan=lifespan,
@@ -378,8 +491,10 @@ def create_app(
     )
     app.router.routes.extend(
         [
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Every method, so that the endpoint answers the others with a GraphQL-shaped 405.
+            Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
+            Route("/graphiql/{name}", endpoint.graphiql_asset, methods=["GET"]),
             Route(
                 "/webhooks/{source}",
                 WebhookEndpoint(settings.sources, settings.secrets, app.state, clock).handle,

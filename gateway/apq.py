@@ -25,16 +25,13 @@ log = structlog.get_logger("customer_graph.apq")
 
 
 class PersistedQueryError(Exception):
-    """The request cannot run as sent; answered as a GraphQL error with ``code``."""
+    """The request cannot run as sent; answered as a GraphQL error with ``code`` (its
+    status is ``gateway.request_errors.status_of`` that code)."""
 
-    def __init__(self, code: str, message: str, status: int) -> None:
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
-        self.status = status
-
-    def body(self) -> dict[str, Any]:
-        return {"errors": [{"message": self.message, "extensions": {"code": self.code}}]}
 
 
 class QueryStore(Protocol):
@@ -135,7 +132,7 @@ class PersistedQueries:
             actual = sha256_of(request.query)
             if wanted is not None and wanted != actual:
                 raise PersistedQueryError(
-                    "PERSISTED_QUERY_HASH_MISMATCH", "provided sha does not match query", 400
+                    "PERSISTED_QUERY_HASH_MISMATCH", "provided sha does not match query"
                 )
             if allowed is not None and actual not in allowed.hashes:
                 raise _not_allowed()
@@ -151,7 +148,7 @@ class PersistedQueries:
             query = await self._store.get(wanted)
         if query is None:
             # Clients recognise the message as well as the code, and then send the text.
-            raise PersistedQueryError("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound", 200)
+            raise PersistedQueryError("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
         request.query = query
 
 
@@ -165,12 +162,11 @@ def _requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
         raise PersistedQueryError(
             "PERSISTED_QUERY_INVALID",
             "extensions.persistedQuery needs version 1 and a sha256Hash of 64 hex digits",
-            400,
         )
     return sha.lower()
 
 
 def _not_allowed() -> PersistedQueryError:
     return PersistedQueryError(
-        "OPERATION_NOT_ALLOWED", "only operations on this gateway's allow list run here", 403
+        "OPERATION_NOT_ALLOWED", "only operations on this gateway's allow list run here"
     )

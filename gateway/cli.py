@@ -1,4 +1,5 @@
-"""The ``customer-graph`` command: serve, sandbox, demo, check-config, hash-key, warm."""
+"""The ``customer-graph`` command: serve, sandbox, demo, check-config, hash-key, warm,
+graphiql-assets."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from starlette.applications import Starlette
 
 from auth import generate_api_key, hash_api_key
 from gateway.app import create_app
+from gateway.demo import DEMO_SECRET_ENV, demo_environment
+from gateway.graphiql import DEFAULT_ASSETS, AssetsError, fetch_assets, missing_assets
 from gateway.logs import configure_logging
 from gateway.serve import GatewayServer
 from gateway.settings import DEFAULT_CONFIG, ConfigError, Settings, load_settings
@@ -95,6 +98,15 @@ def _parser() -> argparse.ArgumentParser:
     warm.add_argument("--after", default=None, metavar="CURSOR", help="resume from a cursor")
     warm.add_argument("--concurrency", type=_positive, default=4, help="pages loading at once")
     warm.set_defaults(run=_warm)
+
+    assets = commands.add_parser(
+        "graphiql-assets", help="fetch GraphiQL's files from npm (pinned, integrity-checked)"
+    )
+    assets.add_argument("--config", type=Path, default=None, help="config file (TOML)")
+    assets.add_argument(
+        "--if-missing", action="store_true", help="do nothing when the files are there"
+    )
+    assets.set_defaults(run=_graphiql_assets)
     return parser
 
 
@@ -126,7 +138,9 @@ def _sandbox_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency-ms", type=float, default=None, help="latency for every API")
 
 
-def _sandbox_app(args: argparse.Namespace) -> Starlette:
+def _sandbox_app(
+    args: argparse.Namespace, notify_url: str | None = None, notify_secret: str | None = None
+) -> Starlette:
     from sandbox import SandboxSettings, faults_from_env, parse_fault_spec
     from sandbox import create_app as create_sandbox
 
@@ -136,7 +150,15 @@ def _sandbox_app(args: argparse.Namespace) -> Starlette:
     if args.latency_ms is not None:
         for fault in faults.values():
             fault.latency_ms = args.latency_ms
-    return create_sandbox(SandboxSettings(customers=args.customers, seed=args.seed, faults=faults))
+    return create_sandbox(
+        SandboxSettings(
+            customers=args.customers,
+            seed=args.seed,
+            faults=faults,
+            notify_url=notify_url,
+            notify_secret=notify_secret,
+        )
+    )
 
 
 def _load(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings | None:
@@ -270,6 +292,22 @@ def _freeze_start_up() -> None:
     gc.freeze()
 
 
+def _graphiql_assets(args: argparse.Namespace) -> int:
+    settings = _load(args.config)
+    if settings is None:
+        return 2
+    directory = settings.server.graphiql_assets or DEFAULT_ASSETS
+    if args.if_missing and not missing_assets(directory):
+        return 0
+    try:
+        written = fetch_assets(directory)
+    except AssetsError as exc:
+        print(f"GraphiQL's files were not fetched: {exc}", file=sys.stderr)
+        return 1
+    print(f"GraphiQL: {len(written)} files in {directory}")
+    return 0
+
+
 def _sandbox(args: argparse.Namespace) -> int:
     configure_logging("console")
     try:
@@ -283,12 +321,14 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    environ = demo_environment(os.environ, args.host, args.sandbox_port)
     try:
-        sandbox_app = _sandbox_app(args)
+        sandbox_app = _sandbox_app(
+            args, f"http://{args.host}:{args.port}/webhooks/crm", environ[DEMO_SECRET_ENV]
+        )
     except ValueError as exc:
         print(f"invalid sandbox options: {exc}", file=sys.stderr)
         return 2
-    environ = {**os.environ, "SANDBOX_URL": f"http://{args.host}:{args.sandbox_port}"}
     settings = _load(None, environ)
     if settings is None:
         return 1

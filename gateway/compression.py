@@ -7,6 +7,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.graphql_http import prefers_stream
 from gateway.settings import CompressionSettings
 
 
@@ -20,6 +21,7 @@ class Compression:
 
     Either encoder wraps every response it sees, compressed or not, so a request that accepts
     neither skips both, and one that accepts brotli never passes through gzip's layer.
+    Requests for a stream skip both.
     """
 
     def __init__(self, app: ASGIApp, settings: CompressionSettings) -> None:
@@ -40,7 +42,9 @@ class Compression:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        # A stream (SSE, multipart subscriptions) is sent event by event, never held back
+        # for an encoder's buffer.
+        if scope["type"] == "http" and not _streams(scope["headers"]):
             accepted = _accept_encoding(scope["headers"])
             # The same tests the two encoders make themselves.
             if self._brotli is not None and "br" in accepted:
@@ -50,6 +54,13 @@ class Compression:
                 await self._gzip(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def _streams(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, value in headers:
+        if name == b"accept":
+            return prefers_stream(value.decode("latin-1"))
+    return False
 
 
 def _accept_encoding(headers: list[tuple[bytes, bytes]]) -> str:

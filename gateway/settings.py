@@ -65,6 +65,11 @@ class ServerSettings(BaseModel):
     )
     graphiql: bool | None = Field(default=None, description="unset: on in development only")
     introspection: bool | None = Field(default=None, description="unset: on in development only")
+    graphiql_assets: Path | None = Field(
+        default=None,
+        description="folder of GraphiQL's files (customer-graph graphiql-assets); "
+        "unset: gateway/graphiql_assets",
+    )
     http_transport: Literal["aiohttp", "httpx"] = Field(
         default="aiohttp", description="the httpx transport used for upstream calls"
     )
@@ -145,11 +150,24 @@ class HttpSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="request body size, after any decoding"
+    )
     cors_origins: tuple[str, ...] = Field(
         default=(), description="origins allowed to call from a browser; none by default"
     )
     cors_max_age: int = Field(default=600, ge=0)
+    cors_localhost: bool | None = Field(
+        default=None,
+        description="allow pages on http://localhost and 127.0.0.1 (any port), for a "
+        "frontend dev server; unset: in development mode only",
+    )
+    max_batch: int = Field(
+        default=0,
+        ge=0,
+        le=100,
+        description="operations one request may carry as a JSON array; 0: batching is off",
+    )
 
 
 class LoggingSettings(BaseModel):

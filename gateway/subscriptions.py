@@ -9,10 +9,15 @@ A refused connection is closed with 4403 before any operation runs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, cast
 
+import orjson
 import structlog
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -58,6 +63,17 @@ async def accept_connection(
         log.warning("websocket refused", reason=exc.message, code=exc.code, client=address)
         raise ConnectionRejectionError({"message": exc.message, "code": exc.code}) from None
     context.identity = identity
+
+
+class TextFrames(ASGIWebSocketAdapter):
+    """Sends every message as a text frame, as graphql-transport-ws has them: graphql-ws
+    (and so Apollo's GraphQLWsLink) closes the socket with 4004 on a binary frame."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
 
 class SubscriptionSocket(BaseGraphQLTransportWSHandler[RequestContext, None]):

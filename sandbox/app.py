@@ -16,6 +16,7 @@ from .control import control_routes
 from .data import Dataset
 from .edits import CustomerStore, PreferenceStore
 from .faults import FaultMiddleware, FaultTable
+from .notices import ChangeNotifier
 from .openapi import crm as crm_doc
 from .openapi import loyalty as loyalty_doc
 from .openapi import orders as orders_doc
@@ -40,7 +41,7 @@ def create_app(settings: SandboxSettings) -> Starlette:
     apis = (
         _UpstreamAPI(
             "crm",
-            crm.create_crm_app(CustomerStore(dataset), settings.customers),
+            crm.create_crm_app(CustomerStore(dataset), settings.customers, _notifier(settings)),
             crm.requested_keys,
             crm_doc.DOCUMENT,
         ),
@@ -69,6 +70,12 @@ def create_app(settings: SandboxSettings) -> Starlette:
         )
         routes.append(Mount(f"/{api.name}", app=instrumented))
     return Starlette(routes=routes)
+
+
+def _notifier(settings: SandboxSettings) -> ChangeNotifier | None:
+    if settings.notify_url is None or not settings.notify_secret:
+        return None
+    return ChangeNotifier(settings.notify_url, settings.notify_secret)
 
 
 def _document(document: dict[str, Any]) -> Callable[[Request], Awaitable[Response]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,6 +17,7 @@ from . import params
 from .data import Customer
 from .edits import CustomerStore, EditRejected, IdempotencyLog, StoredResult, fingerprint
 from .keys import is_customer_id
+from .notices import ChangeNotifier
 from .params import BadRequest
 from .responses import ORJSONResponse, bad_request, error
 
@@ -24,7 +26,9 @@ MAX_PAGE = 100
 CUSTOMER_FIELDS = tuple(field.name for field in dataclasses.fields(Customer))
 
 
-def create_crm_app(store: CustomerStore, size: int) -> Starlette:
+def create_crm_app(
+    store: CustomerStore, size: int, notifier: ChangeNotifier | None = None
+) -> Starlette:
     """The CRM sub-app over `store`, whose customers have ids 1..`size`."""
     answers = IdempotencyLog()
 
@@ -78,11 +82,16 @@ def create_crm_app(store: CustomerStore, size: int) -> Starlette:
             stored = answers.replay(key, identity) if key else None
         except EditRejected as exc:
             return error(exc.status, str(exc))
+        changed = stored is None
         if stored is None:
             stored = StoredResult(identity, *_apply(store, customer_id, body))
             if key:
                 answers.remember(key, stored)
-        return Response(stored.body, stored.status, media_type="application/json")
+        response = Response(stored.body, stored.status, media_type="application/json")
+        if notifier is not None and changed and stored.status == 200:
+            # Sent once the PATCH is answered, as a CRM's webhook follows its own commit.
+            response.background = BackgroundTask(notifier.customers_changed, [customer_id])
+        return response
 
     return Starlette(
         routes=[

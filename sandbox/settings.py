@@ -43,11 +43,17 @@ def _no_faults() -> dict[str, Fault]:
 
 @dataclass(frozen=True)
 class SandboxSettings:
-    """What a sandbox app serves: `customers` generated from `seed`, and the faults per API."""
+    """What a sandbox app serves: `customers` generated from `seed`, and the faults per API.
+
+    With `notify_url` (the gateway's `/webhooks/crm`) and `notify_secret`, the CRM sends a
+    signed change notice whenever a customer's record changes.
+    """
 
     customers: int = 10_000
     seed: int = 42
     faults: dict[str, Fault] = field(default_factory=_no_faults)
+    notify_url: str | None = None
+    notify_secret: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.customers < 1:

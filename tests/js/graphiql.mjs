@@ -1,0 +1,59 @@
+// GraphiQL in headless Chromium with every host but the gateway unreachable.
+//
+//   node graphiql.mjs http://127.0.0.1:PORT /usr/bin/chromium PROFILE_DIR
+//
+// Opens the page, runs the first example operation and prints one JSON object: what the
+// result pane shows, every request the page made, and the console's errors.
+import { chromium } from "playwright-core";
+
+const [base, executablePath, profile] = process.argv.slice(2);
+const gateway = new URL(base);
+const result = { requests: [], blocked: [], consoleErrors: [] };
+
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath,
+  headless: true,
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    // Names resolve to nothing but the gateway's own address: no CDN could be reached.
+    `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE ${gateway.hostname}`,
+  ],
+});
+try {
+  const page = context.pages()[0] || (await context.newPage());
+  // And whatever asks for another host is refused here and recorded.
+  await page.route("**/*", (route) => {
+    const target = new URL(route.request().url());
+    if (target.protocol === "data:" || target.host === gateway.host) return route.continue();
+    result.blocked.push(route.request().url());
+    return route.abort();
+  });
+  page.on("request", (request) => result.requests.push(request.url()));
+  page.on("console", (message) => {
+    if (message.type() === "error") result.consoleErrors.push(message.text());
+  });
+  await page.goto(`${base}/graphql`, { waitUntil: "load" });
+  await page.waitForSelector(".graphiql-execute-button", { timeout: 15000 });
+  result.tabs = await page.locator(".graphiql-tab").count();
+  result.headersHint = (await page.locator(".graphiql-query-editor").innerText()).includes(
+    "Headers tab",
+  );
+  await page.click(".graphiql-execute-button");
+  await page.waitForFunction(
+    () => document.querySelector(".result-window")?.innerText.includes('"customer"'),
+    null,
+    { timeout: 15000 },
+  );
+  result.resultPane = await page.locator(".result-window").innerText();
+} catch (error) {
+  result.error = String(error && error.stack || error);
+} finally {
+  await context.close();
+}
+process.stdout.write(JSON.stringify(result));
