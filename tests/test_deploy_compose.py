@@ -114,7 +114,16 @@ def test_haproxy_accepts_the_shipped_config() -> None:
 
 
 def test_the_image_is_multi_stage_non_root_and_checks_its_own_health() -> None:
-    assert len(instructions("FROM")) == 2
+    # npm (for GraphiQL's files) and pip stay in the build stages: the image gets the venv.
+    assert instructions("FROM") == [
+        "node:20-bookworm-slim AS node",
+        "python:3.11-slim-bookworm AS build",
+        "python:3.11-slim-bookworm",
+    ]
+    runtime = DOCKERFILE.rsplit("\nFROM ", 1)[1]
+    assert re.findall(r"^COPY .*$", runtime, re.MULTILINE) == [
+        "COPY --from=build /opt/customer-graph /opt/customer-graph"
+    ]
     assert instructions("USER") == ["10001:10001"]
     assert instructions("EXPOSE") == ["8000"]
     (healthcheck,) = instructions("HEALTHCHECK")
@@ -132,6 +141,8 @@ def test_the_image_is_multi_stage_non_root_and_checks_its_own_health() -> None:
     installs = [r for r in instructions("RUN") if "pip install" in r]
     assert len(installs) == 1
     assert "pip install -c constraints.txt " in installs[0]
+    # Into the installed package, where the GraphiQL page looks for them.
+    assert "&& customer-graph graphiql-assets " in installs[0]
 
 
 def test_the_build_context_holds_only_what_the_image_copies() -> None:
