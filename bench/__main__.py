@@ -1,8 +1,9 @@
-"""``./dev bench [--quick] [--scenarios 1,3] [--no-hive]``: run the benchmark, write the report.
+"""``./dev bench [--quick] [--scenarios 1,3] [--no-hive] [--no-tailcall]``: run, write the report.
 
 Starts the sandbox, the gateway (production config, own process), the naive baseline, the
-ceiling endpoint and Hive Gateway as separate processes, drives them with wrk (or the aiohttp
-driver), writes raw results to bench/results/ and the tables to docs/benchmarks.md.
+Python floor, the ceiling endpoint, Hive Gateway and Tailcall as separate processes, drives
+them with wrk (or the aiohttp driver), writes raw results to bench/results/ and the tables to
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--scenarios", default="1,2,3,4,5", help="comma-separated scenario numbers (1-5)"
     )
     parser.add_argument("--no-hive", action="store_true", help="skip Hive Gateway")
+    parser.add_argument("--no-tailcall", action="store_true", help="skip Tailcall")
     parser.add_argument(
         "--driver", choices=["wrk", "python"], default=None, help="default: wrk when installed"
     )
@@ -69,7 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     customers = max(10_000, plan.memory_customers)
     started = time.perf_counter()
-    with Stack(run_dir, customers=customers, with_hive=not args.no_hive) as stack:
+    with Stack(
+        run_dir,
+        customers=customers,
+        with_hive=not args.no_hive,
+        with_tailcall=not args.no_tailcall,
+    ) as stack:
         for number in selected:
             name, scenario = SCENARIOS[number]
             print(f"scenario {number}: {name} ...", flush=True)
@@ -83,9 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             results["scenarios"][name] = outcome
             print(f"scenario {number}: {name} done in {outcome['seconds']} s", flush=True)
         results["hive_error"] = stack.hive_error
+        results["tailcall_error"] = stack.tailcall_error
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    results["machine"]["hive"] = machine.describe(command)["hive"]
+    described = machine.describe(command)
+    results["machine"]["hive"] = described["hive"]
+    results["machine"]["tailcall"] = described["tailcall"]
 
     raw = RESULTS / f"{stamp}.json"
     raw.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")

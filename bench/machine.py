@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench import hive
+from bench import hive, tailcall
 
 _LIBRARIES = (
     "strawberry-graphql",
@@ -43,6 +43,7 @@ def describe(command: list[str]) -> dict[str, Any]:
         "libraries": {name: _version(name) for name in _LIBRARIES},
         "node": _output(["node", "--version"]),
         "hive": hive.versions(),
+        "tailcall": tailcall.version(),
         "wrk": _output(["wrk", "--version"]).split(" [")[0] if shutil.which("wrk") else None,
     }
 

@@ -13,7 +13,9 @@ class Plan:
     call_sizes: tuple[int, ...] = (1, 10, 100, 1000)
     latency_sizes: tuple[int, ...] = (1, 100)
     latency_ms: float = 20
-    latency_seconds: float = 15
+    # Scenarios 2 and 4 run their cases interleaved too, as scenario 3 does.
+    latency_seconds: float = 5
+    latency_rounds: int = 3
     throughput_concurrency: int = 32
     throughput_seconds: float = 8
     # Every throughput case runs this many times, the cases interleaved; each row reports
@@ -21,7 +23,8 @@ class Plan:
     throughput_rounds: int = 3
     throughput_ids: int = 1000
     large_list_size: int = 1000
-    large_list_seconds: float = 15
+    large_list_seconds: float = 5
+    large_list_rounds: int = 3
     reference_repeats: int = 30
     memory_customers: int = 100_000
     memory_batch: int = 1000
@@ -31,10 +34,15 @@ FULL = Plan(name="full")
 
 QUICK = Plan(
     name="quick",
+    # N = 1000 costs the naive server 4,000 calls and Tailcall 1,000 per request; the call
+    # counts at 1000 are asserted in tests/test_bench_counts.py.
+    call_sizes=(1, 10, 100),
     latency_seconds=2,
-    throughput_seconds=3,
+    latency_rounds=1,
+    throughput_seconds=2,
     throughput_rounds=1,
-    large_list_seconds=3,
+    large_list_seconds=2,
+    large_list_rounds=1,
     reference_repeats=5,
     memory_customers=20_000,
 )

@@ -1,8 +1,9 @@
 """The operations the scenarios send, as request bodies for each kind of server.
 
-The gateway and the naive baseline share one schema shape, so they get the same text. Hive
-serves the sandbox's own REST shapes (``getCustomersBatch``, snake_case attributes) and only
-the CRM and orders APIs; its bodies ask for the same data in its terms.
+The gateway, the naive baseline and the Python floor share one schema shape, so they get the
+same text. Hive and Tailcall serve the sandbox's own REST shapes (snake_case attributes, the
+CRM's batches as root fields) and only the CRM and orders APIs; their bodies ask for the same
+data in their terms (see ``bench.hive`` and ``bench.tailcall`` for what each cannot do).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from bench import tailcall
 from bench.hive import BATCHED_ORDERS_LIMIT, CRM_BATCH_LIMIT
 
 FOUR_SOURCES = """
@@ -53,6 +55,21 @@ _HIVE_LARGE_LIST = (
 )
 
 
+# Tailcall: the CRM's and the orders API's attributes each query reads, as sparse fields.
+_TAILCALL_TWO_SOURCES = (
+    "id,first_name,last_name,email",
+    "amount_minor,currency",
+    "id first_name last_name email orders(limit: 100, fields: {orders}) "
+    "{{ orders {{ order_id amount_minor currency }} }}",
+)
+_TAILCALL_LARGE_LIST = (
+    "id,first_name,last_name,email,phone,birth_date,country,city,segment,created_at",
+    "status,placed_at",
+    "id first_name last_name email phone birth_date country city segment created_at "
+    "orders(limit: 100, fields: {orders}) {{ orders {{ order_id status placed_at }} }}",
+)
+
+
 def ids(n: int, start: int = 1) -> list[str]:
     return [str(i) for i in range(start, start + n)]
 
@@ -88,8 +105,26 @@ def hive_small_body(customer_id: str) -> bytes:
     return body(query)
 
 
+def tailcall_customers_body(customer_ids: Sequence[str], *, large: bool = False) -> bytes:
+    """CRM and orders data for ``customer_ids`` from Tailcall: one orders call per customer."""
+    crm_fields, orders_fields, template = _TAILCALL_LARGE_LIST if large else _TAILCALL_TWO_SOURCES
+    selection = template.format(orders=orjson.dumps(orders_fields).decode())
+    step = tailcall.CRM_BATCH_LIMIT
+    fields = []
+    for n, start in enumerate(range(0, len(customer_ids), step)):
+        chunk = orjson.dumps(",".join(customer_ids[start : start + step])).decode()
+        arguments = f"ids: {chunk}, fields: {orjson.dumps(crm_fields).decode()}"
+        fields.append(f"c{n}: customersBatch({arguments}) {{ data {{ {selection} }} }}")
+    return body("{ " + " ".join(fields) + " }")
+
+
+def tailcall_small_body(customer_id: str) -> bytes:
+    arguments = f'id: "{customer_id}", fields: "first_name,last_name,email"'
+    return body(f"{{ customer({arguments}) {{ data {{ first_name last_name email }} }} }}")
+
+
 def customer_count(answer: Any) -> int:
-    """Customers in an answer of any of the servers (one list, or Hive's batches)."""
+    """Customers in an answer of any of the servers (one list, or Hive's or Tailcall's batches)."""
     data = answer.get("data") or {}
     if "customers" in data:
         return sum(1 for c in data["customers"] or () if c)

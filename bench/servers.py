@@ -91,6 +91,13 @@ class Server:
                 self.process.wait(5)
 
 
+@dataclass(frozen=True)
+class Missing:
+    """A server that cannot run in this benchmark run, and why (its rows say so)."""
+
+    reason: str
+
+
 @contextlib.contextmanager
 def start_server(
     name: str,

@@ -17,15 +17,12 @@ import gc
 import os
 import tempfile
 import time
-from collections.abc import MutableMapping
 from pathlib import Path
-from typing import Any
 
 import structlog
 import uvloop
-from starlette.applications import Starlette
 
-from bench import queries
+from bench import asgi, queries
 from bench.stack import Stack
 from gateway.app import create_app
 from gateway.logs import configure_logging
@@ -34,55 +31,17 @@ from gateway.settings import Settings
 CONCURRENCY = 8
 
 
-async def _call(app: Starlette, body: bytes, api_key: str) -> None:
-    scope: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
-        "query_string": b"",
-        "root_path": "",
-        "server": ("127.0.0.1", 8000),
-        "client": ("127.0.0.1", 50000),
-        "headers": [
-            (b"host", b"gateway"),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"x-api-key", api_key.encode()),
-        ],
-        "state": {},
-    }
-    received = False
-    sent: list[MutableMapping[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal received
-        if received:
-            await asyncio.Event().wait()  # the client never disconnects
-        received = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
-    if sent[0]["status"] != 200 or b'"errors"' in sent[1]["body"]:
-        raise RuntimeError(f"unexpected answer: {sent[1].get('body', b'')[:300]!r}")
-
-
 async def _cpu_ms_per_request(settings: Settings, api_key: str, requests: int, warm: bool) -> float:
     bodies = [queries.body(queries.SMALL, {"id": i}) for i in queries.ids(1000)]
     app = create_app(settings)
+    headers = {"x-api-key": api_key}
     async with app.router.lifespan_context(app):
         for body in bodies * 2 if warm else bodies[:200]:
-            await _call(app, body, api_key)
+            await asgi.post(app, body, headers)
 
         async def worker(first: int) -> None:
             for n in range(first, requests, CONCURRENCY):
-                await _call(app, bodies[n % len(bodies)], api_key)
+                await asgi.post(app, bodies[n % len(bodies)], headers)
 
         gc.collect()
         gc.freeze()  # as `customer-graph serve` does after start-up

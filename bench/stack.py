@@ -13,20 +13,30 @@ from typing import Any
 import httpx
 import orjson
 
-from bench import hive
-from bench.servers import Server, gateway_config, start_gateway, start_module, start_sandbox
+from bench import hive, tailcall
+from bench.servers import (
+    Missing,
+    Server,
+    gateway_config,
+    start_gateway,
+    start_module,
+    start_sandbox,
+)
 from gateway.settings import DEFAULT_CONFIG, Settings, load_settings
 
 
 class Stack:
     """Servers under test over one shared sandbox; everything stops when the block ends."""
 
-    def __init__(self, run_dir: Path, *, customers: int, with_hive: bool) -> None:
+    def __init__(
+        self, run_dir: Path, *, customers: int, with_hive: bool, with_tailcall: bool = True
+    ) -> None:
         self.run_dir = run_dir
         self.log_dir = run_dir / "logs"
         self.customers = customers
         self.with_hive = with_hive
         self.hive_error: str | None = None if with_hive else "disabled with --no-hive"
+        self.tailcall_error: str | None = None if with_tailcall else "disabled with --no-tailcall"
         self._exit = ExitStack()
         self._servers: dict[str, Server] = {}
         self._supergraph: Path | None = None
@@ -67,8 +77,18 @@ class Stack:
         self._http.post(self.sandbox().url + "/_stats/reset").raise_for_status()
 
     def calls(self) -> dict[str, int]:
-        stats = self._http.get(self.sandbox().url + "/_stats").raise_for_status().json()
-        return {api: s["requests"] for api, s in stats.items()}
+        return {api: s["requests"] for api, s in self._stats().items()}
+
+    def requests(self) -> list[tuple[str, str, str]]:
+        """Every upstream request since the last reset as (method, path, query), sorted."""
+        events = [e for api in self._stats().values() for e in api["events"]]
+        return sorted((e["method"], e["path"], e["query"]) for e in events)
+
+    def _stats(self) -> dict[str, Any]:
+        stats: dict[str, Any] = (
+            self._http.get(self.sandbox().url + "/_stats").raise_for_status().json()
+        )
+        return stats
 
     def upstream_names(self) -> tuple[str, ...]:
         return tuple(self.gateway_settings().sources)
@@ -110,16 +130,32 @@ class Stack:
         start = start_module(self.log_dir, "naive", "bench.naive", "--sandbox", self.sandbox().url)
         return self._get("naive", start)
 
+    def floor(self) -> Server:
+        """The Python floor (bench/floor.py), batching as the gateway's sources are configured."""
+        sources = self.gateway_settings().sources
+        start = start_module(
+            self.log_dir,
+            "floor",
+            "bench.floor",
+            "--sandbox",
+            self.sandbox().url,
+            "--crm-batch",
+            str(sources["crm"].batch.max_batch_size),
+            "--orders-batch",
+            str(sources["orders"].batch.max_batch_size),
+        )
+        return self._get("floor", start)
+
     def ceiling(self, customers: int) -> Server:
         start = start_module(
             self.log_dir, "ceiling", "bench.ceiling", "--customers", str(customers)
         )
         return self._get("ceiling", start)
 
-    def hive(self, *, workers: int = 1) -> Server | None:
-        """Hive Gateway over the sandbox, or None (see ``hive_error``) when it cannot run."""
+    def hive(self, *, workers: int = 1) -> Server | Missing:
+        """Hive Gateway over the sandbox, or why it cannot run (also in ``hive_error``)."""
         if self.hive_error is not None:
-            return None
+            return Missing(f"Hive unavailable: {self.hive_error}")
         try:
             if self._supergraph is None:
                 hive.install()
@@ -129,7 +165,19 @@ class Stack:
             )
         except (hive.HiveUnavailable, RuntimeError) as exc:
             self.hive_error = str(exc)
-            return None
+            return Missing(f"Hive unavailable: {exc}")
+
+    def tailcall(self, *, workers: int = 1) -> Server | Missing:
+        """Tailcall over the sandbox, or why it cannot run (also in ``tailcall_error``)."""
+        if self.tailcall_error is not None:
+            return Missing(f"Tailcall unavailable: {self.tailcall_error}")
+        try:
+            tailcall.install()
+            start = tailcall.start(self.log_dir, self.sandbox().url, workers=workers)
+            return self._get(f"tailcall-{workers}", start)
+        except (tailcall.TailcallUnavailable, RuntimeError) as exc:
+            self.tailcall_error = str(exc)
+            return Missing(f"Tailcall unavailable: {exc}")
 
     def post(self, server: Server, body: bytes) -> Any:
         """One GraphQL request; the decoded JSON answer."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from bench import queries
 from bench.plan import Plan
-from bench.servers import Server
+from bench.servers import Missing, Server
 from bench.stack import Stack
 
 
@@ -37,12 +37,8 @@ def run(stack: Stack, plan: Plan) -> dict[str, Any]:
         row["naive"] = _count(
             stack, stack.naive(), queries.customers_body(queries.FOUR_SOURCES, ids), n
         )
-        hive = stack.hive()
-        row["hive"] = (
-            _count(stack, hive, queries.hive_customers_body(ids), n)
-            if hive is not None
-            else {"error": f"Hive unavailable: {stack.hive_error}"}
-        )
+        row["hive"] = _count(stack, stack.hive(), queries.hive_customers_body(ids), n)
+        row["tailcall"] = _count(stack, stack.tailcall(), queries.tailcall_customers_body(ids), n)
         row["hive_minimum"] = {k: v for k, v in minimum.items() if k in ("crm", "orders")}
         row["hive_orders_batched"] = queries.hive_orders_batched(n)
         row["gateway_at_minimum"] = row["gateway"].get("calls") == minimum
@@ -50,7 +46,9 @@ def run(stack: Stack, plan: Plan) -> dict[str, Any]:
     return {"limits": limits, "rows": rows}
 
 
-def _count(stack: Stack, server: Server, body: bytes, n: int) -> dict[str, Any]:
+def _count(stack: Stack, server: Server | Missing, body: bytes, n: int) -> dict[str, Any]:
+    if isinstance(server, Missing):
+        return {"error": server.reason}
     stack.reset_calls()
     answer = stack.post(server, body)
     calls = stack.calls()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import inmemory, queries
-from bench.measure import measure
+from bench.measure import Case, interleaved
 from bench.plan import Plan
 from bench.profiling import profile_gateway
 from bench.stack import Stack
@@ -26,23 +26,34 @@ def run(stack: Stack, plan: Plan, driver: str) -> dict[str, Any]:
     body = queries.customers_body(queries.LARGE_LIST, ids)
     warm = stack.gateway()
     stack.post(warm, body)
-    rows = []
-    for case, server, bodies in (
-        ("gateway", stack.gateway(cache=False), [body]),
-        ("gateway, fast path off", stack.gateway(cache=False, fast_path=False), [body]),
-        ("gateway, warm cache", warm, [body]),
-        ("Hive (CRM + all orders)", stack.hive(), [queries.hive_customers_body(ids, large=True)]),
-    ):
-        figures = measure(
-            stack,
-            server,
-            bodies,
-            customers=len(ids),
-            concurrency=1,
-            seconds=plan.large_list_seconds,
-            driver=driver,
-        )
-        rows.append({"case": case, **figures})
+    cold = stack.gateway(cache=False)
+    n = len(ids)
+    cases = [
+        Case("gateway", cold, [body], n),
+        Case("gateway, fast path off", stack.gateway(cache=False, fast_path=False), [body], n),
+        Case("gateway, warm cache", warm, [body], n),
+        Case("Python floor", stack.floor(), [body], n, same_as=cold),
+        Case(
+            "Hive (CRM + all orders)",
+            stack.hive(),
+            [queries.hive_customers_body(ids, large=True)],
+            n,
+        ),
+        Case(
+            "Tailcall (CRM + all orders, one orders call per customer)",
+            stack.tailcall(),
+            [queries.tailcall_customers_body(ids, large=True)],
+            n,
+        ),
+    ]
+    rows = interleaved(
+        stack,
+        cases,
+        rounds=plan.large_list_rounds,
+        concurrency=1,
+        seconds=plan.large_list_seconds,
+        driver=driver,
+    )
 
     records = inmemory.load_records(ids, stack.customers)
     run_strawberry = inmemory.strawberry_runner(records)
@@ -67,6 +78,8 @@ def run(stack: Stack, plan: Plan, driver: str) -> dict[str, Any]:
     return {
         "customers": len(ids),
         "fields": fields,
+        "rounds": plan.large_list_rounds,
+        "round_seconds": plan.large_list_seconds,
         "rows": rows,
         "references_ms": references,
         "profile": profile,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench import queries
-from bench.measure import measure
+from bench.measure import Case, interleaved
 from bench.plan import Plan
 from bench.stack import Stack
 
@@ -22,28 +22,39 @@ def run(stack: Stack, plan: Plan, driver: str) -> dict[str, Any]:
             ids = queries.ids(n)
             four = [queries.customers_body(queries.FOUR_SOURCES, ids)]
             two = [queries.customers_body(queries.TWO_SOURCES, ids)]
-            cases = {
-                "gateway, 4 sources": (stack.gateway(cache=False), four),
-                "naive, 4 sources": (stack.naive(), four),
-                "gateway, CRM + orders": (stack.gateway(cache=False), two),
-                "Hive, CRM + orders": (stack.hive(), [queries.hive_customers_body(ids)]),
-            }
-            for case, (server, bodies) in cases.items():
-                figures = measure(
-                    stack,
-                    server,
-                    bodies,
-                    customers=n,
-                    concurrency=1,
-                    seconds=plan.latency_seconds,
-                    driver=driver,
-                )
-                rows.append({"n": n, "case": case, **figures})
+            gateway = stack.gateway(cache=False)
+            cases = [
+                ("gateway, 4 sources", gateway, four, None),
+                ("naive, 4 sources", stack.naive(), four, None),
+                ("gateway, CRM + orders", gateway, two, None),
+                ("naive, CRM + orders", stack.naive(), two, None),
+                ("Python floor, CRM + orders", stack.floor(), two, gateway),
+                ("Hive, CRM + orders", stack.hive(), [queries.hive_customers_body(ids)], None),
+                (
+                    "Tailcall, CRM + orders",
+                    stack.tailcall(),
+                    [queries.tailcall_customers_body(ids)],
+                    None,
+                ),
+            ]
+            rows += interleaved(
+                stack,
+                [
+                    Case(name, server, bodies, n, labels={"n": n}, same_as=same_as)
+                    for name, server, bodies, same_as in cases
+                ],
+                rounds=plan.latency_rounds,
+                concurrency=1,
+                seconds=plan.latency_seconds,
+                driver=driver,
+            )
     finally:
         stack.set_latency(0)
     return {
         "latency_ms": plan.latency_ms,
         "lower_bound_ms": lower_bound,
         "target_ms": target,
+        "rounds": plan.latency_rounds,
+        "round_seconds": plan.latency_seconds,
         "rows": rows,
     }
