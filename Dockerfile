@@ -19,6 +19,7 @@ WORKDIR /src
 # Optional extras, e.g. --build-arg EXTRAS=otel for tracing (docs/operations.md).
 ARG EXTRAS=""
 COPY constraints.txt pyproject.toml README.md ./
+COPY core core
 COPY schema schema
 COPY resolvers resolvers
 COPY datasources datasources

@@ -9,6 +9,7 @@ import json
 import re
 import shlex
 import subprocess
+import tomllib
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,10 @@ def test_the_build_context_holds_only_what_the_image_copies() -> None:
         copied.update(shlex.split(copy)[:-1])
     assert copied == allowed
     assert ".venv" not in allowed
+    # Every package the project installs is copied.
+    found = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    packages = found["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert {p.removesuffix("*") for p in packages} <= copied
 
 
 def _requirements(name: str, extras: frozenset[str]) -> list[Requirement]:
