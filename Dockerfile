@@ -28,7 +28,7 @@ COPY gateway gateway
 COPY sandbox sandbox
 # A wheel, not an editable install: the runtime stage gets no source tree to point back to.
 # GraphiQL's pinned, integrity-checked files go into the installed package (4 MB). pip and
-# setuptools go: nothing is installed at run time (120 MB of venv is left).
+# setuptools go: nothing is installed at run time (121 MB of venv is left).
 RUN pip install -c constraints.txt ".${EXTRAS:+[$EXTRAS]}" \
     && customer-graph graphiql-assets \
     && python -m pip uninstall --yes setuptools pip
