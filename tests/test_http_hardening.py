@@ -11,6 +11,8 @@ import httpx
 import pytest
 
 from gateway.app import create_app
+from gateway.cors import origin_allowed
+from gateway.settings import Settings
 from sandbox.server import run_in_thread
 from tests.conftest import Gateway, Sandbox, sandbox_settings
 
@@ -137,3 +139,64 @@ def test_cacheable_answers_vary_by_credentials(hardened: httpx.Client) -> None:
     assert response.headers["cache-control"] == "private, max-age=30"
     varies = {v.strip().lower() for v in response.headers["vary"].split(",")}
     assert {"authorization", "x-api-key"} <= varies
+
+
+DEV_SERVER = "http://localhost:5173"
+
+
+def test_development_mode_lets_a_localhost_dev_server_call_with_apollo_headers(
+    gateway: Gateway,
+) -> None:
+    preflight = gateway.http.options(
+        "/graphql",
+        headers={
+            "origin": DEV_SERVER,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type, apollographql-client-name, "
+            "apollographql-client-version, x-request-id",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == DEV_SERVER
+    allowed = preflight.headers["access-control-allow-headers"].lower()
+    assert "apollographql-client-name" in allowed
+    assert "apollographql-client-version" in allowed
+    answer = gateway.http.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"origin": DEV_SERVER}
+    )
+    assert answer.headers["access-control-allow-origin"] == DEV_SERVER
+    assert "x-request-id" in answer.headers["access-control-expose-headers"].lower()
+
+
+def test_localhost_pages_are_refused_where_only_listed_origins_may_call(
+    sandbox_server: Sandbox,
+) -> None:
+    settings = sandbox_settings(
+        sandbox_server.url,
+        CG_HTTP__CORS_ORIGINS=f'["{ORIGIN}"]',
+        CG_HTTP__CORS_LOCALHOST="false",
+    )
+    with run_in_thread(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+        preflight = client.options(
+            "/graphql",
+            headers={"origin": DEV_SERVER, "access-control-request-method": "POST"},
+        )
+        assert "access-control-allow-origin" not in preflight.headers
+        listed = client.options(
+            "/graphql", headers={"origin": ORIGIN, "access-control-request-method": "POST"}
+        )
+        assert listed.headers["access-control-allow-origin"] == ORIGIN
+
+
+def test_production_mode_allows_only_the_listed_origins() -> None:
+    settings = Settings.model_validate(
+        {
+            "server": {"mode": "production"},
+            "auth": {"api_keys": {"acme": {"sha256": "0" * 64, "scopes": []}}},
+            "http": {"cors_origins": [ORIGIN]},
+            "sources": sandbox_settings("http://127.0.0.1:1").model_dump()["sources"],
+        }
+    )
+    assert origin_allowed(settings, ORIGIN)
+    assert not origin_allowed(settings, DEV_SERVER)
+    assert not origin_allowed(settings, "http://127.0.0.1:3000")
