@@ -39,6 +39,12 @@ def test_graphiql_runs_an_example_query_offline(browsed: dict[str, Any], demo_ga
     assert browsed["consoleErrors"] == []
 
 
+def test_graphiql_subscription_tab_shows_a_change(browsed: dict[str, Any]) -> None:
+    pane = browsed.get("subscriptionPane") or ""
+    assert '"customerChanged"' in pane
+    assert "Browser-" in pane
+
+
 def test_graphiql_opens_with_the_example_operations_and_the_headers_hint(
     browsed: dict[str, Any],
 ) -> None:
