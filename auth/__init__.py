@@ -1,7 +1,7 @@
 """Who is calling and what they may do: tokens, API keys, permissions, query and rate limits."""
 
 from auth.api_keys import ApiKeyRegistry, generate_api_key, hash_api_key
-from auth.authenticator import Authenticator, identity_from_claims
+from auth.authenticator import Authenticator, bearer_token, identity_from_claims
 from auth.config import (
     ApiKeySettings,
     AuthSettings,
@@ -24,11 +24,12 @@ from auth.permissions import (
     can_read_field,
     can_write_customer,
 )
-from auth.query_limits import QueryMeasures, check_operation, check_tokens, measure
+from auth.query_limits import MAX_MEASURED_DEPTH, QueryMeasures, check_operation, check_tokens
 from auth.rate_limits import IdentityRateLimiter
 from auth.signatures import WebhookSignature
 
 __all__ = [
+    "MAX_MEASURED_DEPTH",
     "PII",
     "PII_FIELDS",
     "READ",
@@ -49,6 +50,7 @@ __all__ = [
     "RateLimitSettings",
     "TokenVerifier",
     "WebhookSignature",
+    "bearer_token",
     "can_list_customers",
     "can_read_customer",
     "can_read_field",
@@ -58,5 +60,4 @@ __all__ = [
     "generate_api_key",
     "hash_api_key",
     "identity_from_claims",
-    "measure",
 ]

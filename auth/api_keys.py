@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from auth.config import ApiKeySettings
 from auth.identity import Identity
-from datasources import Unauthenticated
+from core import Unauthenticated
 
 KEY_PREFIX = "cgk_"
 

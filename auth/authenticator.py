@@ -9,7 +9,7 @@ from auth.api_keys import ApiKeyRegistry
 from auth.config import AuthSettings, JwtSettings
 from auth.identity import Identity
 from auth.jwt import TokenVerifier
-from datasources import Unauthenticated
+from core import Unauthenticated
 
 
 class Authenticator:
@@ -38,12 +38,12 @@ class Authenticator:
                 raise Unauthenticated("API keys are not accepted here")
             return self._keys.identify(api_key.strip())
         if authorization is not None and (self._tokens is not None or not self._allow_anonymous):
-            scheme, _, token = authorization.strip().partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
+            token = bearer_token(authorization)
+            if token is None:
                 raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
             if self._tokens is None or self._settings.jwt is None:
                 raise Unauthenticated("bearer tokens are not accepted here")
-            claims = await self._tokens.verify(token.strip())
+            claims = await self._tokens.verify(token)
             return identity_from_claims(claims, self._settings.jwt)
         # In development without token verification configured, an Authorization header
         # identifies no one: the caller is the anonymous developer (the header may still be
@@ -51,6 +51,14 @@ class Authenticator:
         if self._allow_anonymous:
             return Identity.anonymous(client_address, self._settings.anonymous_scopes)
         raise Unauthenticated("authentication required: send a bearer token or an API key")
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` value; None for any other value."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
 
 
 def identity_from_claims(claims: Mapping[str, Any], settings: JwtSettings) -> Identity:

@@ -127,7 +127,7 @@ class AuthSettings(_Strict):
 class QueryLimitSettings(_Strict):
     """How big an operation may be, checked before anything is fetched."""
 
-    # At most auth.query_limits.MAX_MEASURED_DEPTH, the depth measured exactly.
+    # At most auth.MAX_MEASURED_DEPTH, the depth measured exactly (schema/measure.py).
     max_depth: int = Field(default=15, ge=1, le=100)
     max_aliases: int = Field(default=30, ge=0)
     max_tokens: int = Field(default=5000, ge=1)

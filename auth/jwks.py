@@ -15,7 +15,7 @@ import httpx
 import structlog
 from jwt import PyJWK, PyJWKError
 
-from datasources import AuthUnavailable
+from core import AuthUnavailable
 
 log = structlog.get_logger("customer_graph.auth")
 

@@ -15,7 +15,7 @@ import jwt
 
 from auth.config import SYMMETRIC_ALGORITHMS, JwtSettings
 from auth.jwks import JwksCache
-from datasources import Unauthenticated
+from core import Unauthenticated
 
 _FAILURES: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
     (jwt.InvalidSignatureError, "token signature is invalid"),

@@ -21,7 +21,7 @@ from limits.errors import StorageError
 
 from auth.config import RateLimitSettings
 from auth.identity import Identity
-from datasources import RateLimited
+from core import RateLimited
 
 log = structlog.get_logger("customer_graph.auth")
 

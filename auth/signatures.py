@@ -11,7 +11,7 @@ import hmac
 import re
 from collections.abc import Callable
 
-from datasources import Unauthenticated
+from core import Unauthenticated
 
 _TIMESTAMP = re.compile(r"\d{1,12}")
 _PREFIX = "sha256="

@@ -30,8 +30,7 @@ from prometheus_client import CollectorRegistry
 from auth import Identity
 from bench import queries
 from datasources import SourceMetrics, SourceSet
-from datasources.mapping import RecordMapper
-from datasources.models import ENTITY_MODELS
+from datasources.model import ENTITY_MODELS, RecordMapper
 from gateway.settings import DEFAULT_CONFIG, load_settings
 from resolvers import CustomerRecords
 from sandbox import SandboxSettings, create_app

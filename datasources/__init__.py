@@ -1,83 +1,54 @@
-"""Upstream sources: configuration, HTTP clients, codecs, mapping and the internal model."""
+"""Upstream sources: configuration, HTTP clients, codecs, mapping, caching, resilience and
+sync, behind one facade (``SourceSet``).
 
-from datasources.budget import RequestBudget
-from datasources.cache_config import CacheConfig
-from datasources.cached_source import CachedSource, Fetched
-from datasources.change_notices import ChangeNotice, ChangeNoticeReader
-from datasources.changes import ChangeFeed, ChangeSubscription, CustomerChanged
-from datasources.client import SourceClient
-from datasources.config import SourceConfig
-from datasources.errors import (
-    AuthUnavailable,
-    BadRequest,
-    ChangesMissed,
-    CircuitOpen,
-    Forbidden,
-    GatewayError,
-    NotFound,
-    OutboundLimitReached,
-    PayloadTooLarge,
-    QueryLimitExceeded,
-    RateLimited,
-    Unauthenticated,
-    UpstreamDataInvalid,
-    UpstreamError,
-    UpstreamRateLimited,
-    UpstreamRejected,
-    UpstreamTimeout,
-    UpstreamUnavailable,
-)
+Subpackages by concern: ``config/``, ``model/``, ``codecs/``, ``http/``, ``resilience/``,
+``cache/`` and ``sync/``. Code outside ``datasources`` imports from this module or from a
+subpackage's ``__init__``, never from a module inside one.
+"""
+
+from datasources.cache import Fetched
+from datasources.config import CacheConfig, SourceConfig
 from datasources.metrics import SourceMetrics
-from datasources.models import (
+from datasources.model import (
     ChannelPreference,
     CustomerProfile,
     LoyaltyMembership,
     Order,
     OrderLine,
 )
-from datasources.sources import SourceSet
-from datasources.timer import SystemTimer, Timer
+from datasources.resilience import RequestBudget
+from datasources.sources import ListedPage, SourceSet, Wanted, Write
+from datasources.sync import (
+    ChangeFeed,
+    ChangeNotice,
+    ChangeNoticeReader,
+    ChangeSubscription,
+    CustomerChanged,
+)
 from datasources.tracing import UpstreamSpan, UpstreamTracer
+from datasources.warming import CacheWarmer
 
 __all__ = [
-    "AuthUnavailable",
-    "BadRequest",
     "CacheConfig",
-    "CachedSource",
+    "CacheWarmer",
     "ChangeFeed",
     "ChangeNotice",
     "ChangeNoticeReader",
     "ChangeSubscription",
-    "ChangesMissed",
     "ChannelPreference",
-    "CircuitOpen",
     "CustomerChanged",
     "CustomerProfile",
     "Fetched",
-    "Forbidden",
-    "GatewayError",
+    "ListedPage",
     "LoyaltyMembership",
-    "NotFound",
     "Order",
     "OrderLine",
-    "OutboundLimitReached",
-    "PayloadTooLarge",
-    "QueryLimitExceeded",
-    "RateLimited",
     "RequestBudget",
-    "SourceClient",
     "SourceConfig",
     "SourceMetrics",
     "SourceSet",
-    "SystemTimer",
-    "Timer",
-    "Unauthenticated",
-    "UpstreamDataInvalid",
-    "UpstreamError",
-    "UpstreamRateLimited",
-    "UpstreamRejected",
     "UpstreamSpan",
-    "UpstreamTimeout",
     "UpstreamTracer",
-    "UpstreamUnavailable",
+    "Wanted",
+    "Write",
 ]

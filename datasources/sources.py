@@ -1,22 +1,41 @@
-"""All configured sources together: who feeds which field, and their HTTP clients."""
+"""All configured sources together, behind one facade: who feeds which field, loading through
+the cache, the primary's listing, and writes that invalidate what they change."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import httpx
 
-from datasources.cache import EntityCache
-from datasources.cache_config import CacheConfig
-from datasources.cached_source import CachedSource
-from datasources.client import SourceClient
-from datasources.config import SourceConfig
+from core import Clock, SystemTimer, Timer
+from datasources.cache import CachedSource, EntityCache, Fetched
+from datasources.config import CacheConfig, SourceConfig
+from datasources.http import Records, SourceClient, upstream_auth
 from datasources.metrics import SourceMetrics
-from datasources.timer import SystemTimer, Timer
+from datasources.resilience import RequestBudget
 from datasources.tracing import UpstreamTracer
-from datasources.upstream_auth import Clock, upstream_auth
+
+# Which sources to call, each with the model fields wanted from it.
+Wanted = Mapping[str, frozenset[str]]
+
+# One upstream write: the source, and its model fields' new values.
+Write = tuple[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPage:
+    """One page of the primary's listing: its customers in order, their records, and the
+    cursor of the next page (None on the last)."""
+
+    customer_ids: list[str]
+    records: Records
+    next_cursor: str | None
+
 
 # One transport per source: its connection pool and limits. Batch calls go straight to it;
 # an httpx client over it serves the rarer calls (access tokens).
@@ -44,8 +63,7 @@ class SourceSet:
         tracer: UpstreamTracer | None = None,
     ) -> None:
         cache = cache or CacheConfig()
-        self.configs = dict(configs)
-        self.metrics = metrics
+        self._configs = dict(configs)
         transports = {name: transport_factory(cfg) for name, cfg in configs.items()}
         self._http = {
             name: httpx.AsyncClient(transport=transport, follow_redirects=False)
@@ -53,7 +71,7 @@ class SourceSet:
         }
         # One timer for every source: tests move time for breakers, queues and deadlines alike.
         timer = timer or SystemTimer()
-        self.clients = {
+        self._clients = {
             name: SourceClient(
                 name,
                 cfg,
@@ -65,10 +83,10 @@ class SourceSet:
             )
             for name, cfg in configs.items()
         }
-        self.cache = EntityCache(cache, configs, metrics, clock)
+        self._cache = EntityCache(cache, configs, metrics, clock)
         self._cached = {
-            name: CachedSource(client, self.cache, metrics, clock, coalesce=cache.coalesce)
-            for name, client in self.clients.items()
+            name: CachedSource(client, self._cache, metrics, clock, coalesce=cache.coalesce)
+            for name, client in self._clients.items()
         }
         self.primary = next(name for name, cfg in configs.items() if cfg.primary)
         self._owners: dict[tuple[str, str], str] = {}
@@ -83,9 +101,89 @@ class SourceSet:
             cfg.entity: name for name, cfg in configs.items() if cfg.entity != "customer"
         }
 
-    def source(self, name: str) -> CachedSource:
-        """The named source behind its cache: what loaders fetch records through."""
-        return self._cached[name]
+    async def fetch(
+        self,
+        source: str,
+        customer_ids: Sequence[str],
+        fields: frozenset[str] | None = None,
+        *,
+        caller_token: str | None = None,
+        budget: RequestBudget | None = None,
+    ) -> Fetched:
+        """Records of ``source`` for these customers, from the cache where it can serve them
+        and in one upstream batch (chunked to the source's size) for the rest.
+
+        ``fields`` are the model fields wanted (None: all); ``caller_token`` is the GraphQL
+        caller's bearer token, for a source that forwards it; ``budget`` is the request's
+        deadline and retries.
+        """
+        return await self._cached[source].fetch_many(
+            customer_ids, fields, caller_token=caller_token, budget=budget
+        )
+
+    async def list_page(
+        self,
+        limit: int,
+        cursor: str | None,
+        updated_since: datetime | None,
+        fields: frozenset[str] | None,
+        *,
+        caller_token: str | None = None,
+        budget: RequestBudget | None = None,
+    ) -> ListedPage:
+        """One page of the primary source's listing, in its order, with the records it
+        brought (``fields`` of them; None: whole records)."""
+        ids, records, next_cursor = await self._clients[self.primary].list_page(
+            limit, cursor, updated_since, fields, caller_token=caller_token, budget=budget
+        )
+        return ListedPage(ids, records, next_cursor)
+
+    def listing_limit(self) -> int | None:
+        """The largest page the primary's listing serves; None when it has no listing."""
+        listing = self._configs[self.primary].listing
+        return listing.max_limit if listing is not None else None
+
+    async def update(
+        self,
+        customer_id: str,
+        writes: Sequence[Write],
+        idempotency_seed: str,
+        *,
+        caller_token: str | None = None,
+        budget: RequestBudget | None = None,
+    ) -> None:
+        """Apply the writes in order; the first that fails stops the rest and is raised.
+
+        Each upstream write carries an idempotency key derived from ``idempotency_seed``, so
+        a retry changes nothing twice. Whatever the outcome, every source written to (or
+        tried) forgets its cached records of the customer, here and in every replica: a write
+        whose answer was lost may still have been applied.
+        """
+        written: list[str] = []
+        try:
+            for source, changes in writes:
+                written.append(source)
+                await self._clients[source].update(
+                    customer_id,
+                    changes,
+                    idempotency_seed,
+                    caller_token=caller_token,
+                    budget=budget,
+                )
+        finally:
+            for source in dict.fromkeys(written):
+                await self.invalidate(source, [customer_id])
+
+    async def refresh(
+        self, source: str, customer_ids: Sequence[str], *, budget: RequestBudget | None = None
+    ) -> Fetched:
+        """Fetch these customers' whole records of ``source``, whatever is cached, and cache
+        them: what a warm-up does."""
+        return await self._cached[source].refresh(customer_ids, budget=budget)
+
+    async def keep(self, source: str, records: Records, stored_at: float) -> None:
+        """Cache whole records of ``source`` fetched some other way (a listing page)."""
+        await self._cached[source].keep(records, stored_at)
 
     async def invalidate(self, source: str, customer_ids: Iterable[str]) -> None:
         """Forget what is cached of these customers in ``source``, here and in every replica.
@@ -104,7 +202,7 @@ class SourceSet:
 
     async def start(self) -> None:
         """Join the other replicas' invalidations; call once the event loop runs."""
-        await self.cache.start()
+        await self._cache.start()
 
     def owner(self, entity: str, field: str) -> str | None:
         """The source that feeds ``field`` of ``entity``, if any does."""
@@ -118,8 +216,9 @@ class SourceSet:
         """The one source of a non-customer entity (orders, loyalty, preferences)."""
         return self._entity_source.get(entity)
 
-    def plan(self, demand: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
-        """Which sources to call, each with the model fields wanted from it.
+    def wanted(self, demand: Mapping[str, Iterable[str]]) -> Wanted:
+        """Which sources to call for ``demand`` (entity -> model fields), each with the
+        model fields wanted from it.
 
         The primary source is always called, with no fields if none are wanted, because it
         alone knows whether a customer exists.
@@ -135,13 +234,13 @@ class SourceSet:
             name = self.source_of(entity)
             if name is not None:
                 wanted.setdefault(name, set()).update(
-                    f for f in fields if f in self.configs[name].fields
+                    f for f in fields if f in self._configs[name].fields
                 )
         return {name: frozenset(fields) for name, fields in wanted.items()}
 
     def circuits(self) -> dict[str, str]:
         """Each source's circuit breaker state, for readiness details."""
-        return {name: client.circuit for name, client in self.clients.items()}
+        return {name: client.circuit for name, client in self._clients.items()}
 
     @property
     def closed(self) -> bool:
@@ -150,5 +249,5 @@ class SourceSet:
 
     async def aclose(self) -> None:
         await asyncio.gather(*(source.aclose() for source in self._cached.values()))
-        await self.cache.aclose()
+        await self._cache.aclose()
         await asyncio.gather(*(client.aclose() for client in self._http.values()))

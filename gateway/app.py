@@ -45,12 +45,19 @@ from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
-from auth import Authenticator, Identity, IdentityRateLimiter, JwksCache, TokenVerifier
-from datasources import ChangeFeed, GatewayError, RequestBudget, SourceSet, SystemTimer, Timer
+from auth import (
+    Authenticator,
+    Identity,
+    IdentityRateLimiter,
+    JwksCache,
+    TokenVerifier,
+    bearer_token,
+)
+from core import BadRequest, GatewayError, OperationResolutionFailed, SystemTimer, Timer
+from datasources import ChangeFeed, RequestBudget, SourceMetrics, SourceSet
 from gateway.apq import (
     MemoryQueryStore,
     PersistedQueries,
-    PersistedQueryError,
     QueryStore,
     RedisQueryStore,
     load_allow_list,
@@ -72,7 +79,7 @@ from gateway.guard import AuthGuard
 from gateway.headers import SecurityHeaders
 from gateway.metrics import GraphQLMetrics
 from gateway.observer import RequestObserver
-from gateway.request_errors import JSON, OperationResolutionFailed, RequestError
+from gateway.request_errors import JSON
 from gateway.request_record import OperationRecorder, request_record
 from gateway.responses import answer_request_error, error_response, request_error_response
 from gateway.settings import ConfigError, Settings
@@ -86,7 +93,7 @@ from gateway.tracing import RequestTracing, open_tracing
 from gateway.upstreams import open_sources
 from gateway.webhooks import WebhookEndpoint
 from resolvers import RequestContext
-from schema import DEMAND_TABLE, GatewaySchema, build_schema
+from schema import GatewaySchema, build_schema
 
 log = structlog.get_logger("customer_graph.gateway")
 
@@ -166,13 +173,13 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         context_class = ConnectionContext if isinstance(request, WebSocket) else RequestContext
         return context_class(
             self._state.sources,
-            DEMAND_TABLE,
             request,
             response,
             identity=identity,
             budget=budget,
             idempotency_key=request.headers.get("idempotency-key"),
             changes=self._state.changes,
+            caller_token=bearer_token(request.headers.get("authorization")),
         )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType:
@@ -309,7 +316,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
                 f"the document has no operation named {request_data.operation_name!r}"
             ) from None
         except MissingQueryError:
-            raise RequestError("the request has no 'query'") from None
+            raise BadRequest("the request has no 'query'") from None
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -374,7 +381,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             response = await self._run_prepared(request)
             if response is None:
                 response = await self.run(request)
-        except (GatewayError, PersistedQueryError, HTTPException) as exc:
+        except (GatewayError, HTTPException) as exc:
             response = request_error_response(request.state, exc)
         else:
             cacheable = getattr(request.state, "cacheable", False)
@@ -414,12 +421,12 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sources: SourceSet = open_sources(
-            settings, registry, clock, timer, tracing.upstream if tracing else None
+            settings, source_metrics, clock, timer, tracing.upstream if tracing else None
         )
         await sources.start()
         changes = ChangeFeed(
             settings.cache,
-            sources.metrics,
+            source_metrics,
             clock,
             queue_size=settings.subscriptions.queue_size,
             forget_locally=sources.forget_locally,
@@ -460,6 +467,7 @@ def create_app(
         registry.register(collector)
     # Operation names label series only where an allow-list bounds them.
     graphql_metrics = GraphQLMetrics(registry, name_operations=settings.apq.allow_list is not None)
+    source_metrics = SourceMetrics(registry)
 
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
@@ -478,6 +486,7 @@ def create_app(
         exception_handlers={Exception: _internal_error},
         middleware=[*middleware, *compression_middleware(settings.compression)],
     )
+    app.state.source_metrics = source_metrics
     endpoint = GraphQLEndpoint(app.state, settings, persisted, timer)
     # How many operations ran through compiled plans, and how many on Strawberry.
     app.state.fast_path = (
@@ -578,4 +587,4 @@ def _phase(ready: bool, sources: SourceSet | None) -> str:
 async def _internal_error(request: Request, exc: Exception) -> Response:
     # Never a bare 500 page or a traceback: log it, answer a GraphQL-shaped error.
     log.exception("unhandled error", path=request.url.path)
-    return error_response(GatewayError("internal server error"), 500)
+    return error_response(GatewayError("internal server error"))

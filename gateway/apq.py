@@ -21,17 +21,14 @@ from cachetools import LRUCache
 from redis.exceptions import RedisError
 from strawberry.http import GraphQLRequestData
 
+from core import (
+    OperationNotAllowed,
+    PersistedQueryHashMismatch,
+    PersistedQueryInvalid,
+    PersistedQueryNotFound,
+)
+
 log = structlog.get_logger("customer_graph.apq")
-
-
-class PersistedQueryError(Exception):
-    """The request cannot run as sent; answered as a GraphQL error with ``code`` (its
-    status is ``gateway.request_errors.status_of`` that code)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 class QueryStore(Protocol):
@@ -125,15 +122,13 @@ class PersistedQueries:
         self._allow_list = allow_list
 
     async def resolve(self, request: GraphQLRequestData) -> None:
-        """Set ``request.query`` from the persisted document; ``PersistedQueryError`` if not."""
+        """Set ``request.query`` from the persisted document, or raise why it cannot be."""
         wanted = _requested_hash(request.extensions)
         allowed = self._allow_list
         if request.query is not None:
             actual = sha256_of(request.query)
             if wanted is not None and wanted != actual:
-                raise PersistedQueryError(
-                    "PERSISTED_QUERY_HASH_MISMATCH", "provided sha does not match query"
-                )
+                raise PersistedQueryHashMismatch("provided sha does not match query")
             if allowed is not None and actual not in allowed.hashes:
                 raise _not_allowed()
             if wanted is not None:
@@ -148,7 +143,7 @@ class PersistedQueries:
             query = await self._store.get(wanted)
         if query is None:
             # Clients recognise the message as well as the code, and then send the text.
-            raise PersistedQueryError("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
+            raise PersistedQueryNotFound("PersistedQueryNotFound")
         request.query = query
 
 
@@ -159,14 +154,11 @@ def _requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
     valid = isinstance(persisted, dict) and persisted.get("version", 1) == 1
     sha = persisted.get("sha256Hash") if valid else None
     if not isinstance(sha, str) or len(sha) != 64:
-        raise PersistedQueryError(
-            "PERSISTED_QUERY_INVALID",
-            "extensions.persistedQuery needs version 1 and a sha256Hash of 64 hex digits",
+        raise PersistedQueryInvalid(
+            "extensions.persistedQuery needs version 1 and a sha256Hash of 64 hex digits"
         )
     return sha.lower()
 
 
-def _not_allowed() -> PersistedQueryError:
-    return PersistedQueryError(
-        "OPERATION_NOT_ALLOWED", "only operations on this gateway's allow list run here"
-    )
+def _not_allowed() -> OperationNotAllowed:
+    return OperationNotAllowed("only operations on this gateway's allow list run here")

@@ -16,7 +16,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from auth import Identity, IdentityRateLimiter
-from datasources import GatewayError
+from core import GatewayError
 
 RunOne = Callable[[GraphQLRequestData], Awaitable[ExecutionResult]]
 

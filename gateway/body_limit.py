@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from datasources import PayloadTooLarge
+from core import PayloadTooLarge
 from gateway.responses import error_response
 
 
@@ -61,7 +61,7 @@ class BodySizeLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         error = PayloadTooLarge(f"request body is larger than {self.max_bytes} bytes")
-        await error_response(error, 413, {"Connection": "close"})(scope, receive, send)
+        await error_response(error, {"Connection": "close"})(scope, receive, send)
 
 
 def _declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:

@@ -15,12 +15,8 @@ from typing import Any
 from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
-from gateway.request_errors import (
-    BAD_USER_INPUT,
-    PARSE_FAILED,
-    VALIDATION_FAILED,
-    OperationResolutionFailed,
-)
+from core import OperationResolutionFailed
+from gateway.request_errors import BAD_USER_INPUT, PARSE_FAILED, VALIDATION_FAILED
 from schema.fastpath import PreparedExtension, PreparedOperation
 
 

@@ -1,7 +1,7 @@
 """Reading a GraphQL-over-HTTP request: method, media types, body, and the operations in it.
 
 Everything a client can get wrong before GraphQL runs is refused here with a
-``RequestError`` (a 4xx and a GraphQL-shaped body, never a 500): a method other than GET
+``BadRequest`` (a 4xx and a GraphQL-shaped body, never a 500): a method other than GET
 and POST, a body that is not UTF-8 JSON in ``application/json`` (or gzip/deflate-encoded
 JSON, decoded under the body limit), a JSON value that is not an operation, parameters of
 the wrong types, a batch where batching is off or too long.
@@ -21,15 +21,8 @@ from strawberry.http import GraphQLRequestData, GraphQLRequestProtocol
 from strawberry.http.streaming import MultipartSubscriptionTransport, SSETransport
 from strawberry.types.graphql import OperationType
 
-from datasources import PayloadTooLarge
-from gateway.request_errors import (
-    GRAPHQL_RESPONSE_JSON,
-    JSON,
-    MethodNotAllowed,
-    NotAcceptable,
-    RequestError,
-    UnsupportedMediaType,
-)
+from core import BadRequest, MethodNotAllowed, NotAcceptable, PayloadTooLarge, UnsupportedMediaType
+from gateway.request_errors import GRAPHQL_RESPONSE_JSON, JSON
 
 _SSE = SSETransport()
 _MULTIPART = MultipartSubscriptionTransport()
@@ -138,16 +131,16 @@ def negotiate(request: Request, graphiql: bool) -> None:
     state.strict = state.media_type == GRAPHQL_RESPONSE_JSON or state.streaming
 
 
-def refused_operation(operation_type: OperationType, method: str) -> RequestError:
+def refused_operation(operation_type: OperationType, method: str) -> BadRequest:
     """The error for an operation the method or transport does not run."""
     if operation_type is OperationType.SUBSCRIPTION:
-        return RequestError(
+        return BadRequest(
             "a subscription needs a stream: send Accept: text/event-stream (GraphQL over SSE)"
             " or multipart/mixed;subscriptionSpec=1.0, or use the WebSocket"
         )
     if operation_type is OperationType.MUTATION:
         return MethodNotAllowed("mutations are sent with POST", allow="POST")
-    return RequestError(f"{operation_type.value} operations are not run over {method}")
+    return BadRequest(f"{operation_type.value} operations are not run over {method}")
 
 
 async def read_operations(
@@ -159,13 +152,13 @@ async def read_operations(
     data = _decode_json(await _body(request, rules))
     if isinstance(data, list):
         if protocol != "http":
-            raise RequestError("a batch cannot be streamed; send one operation")
+            raise BadRequest("a batch cannot be streamed; send one operation")
         if not rules.batching:
-            raise RequestError("batching is off: send one operation per request")
+            raise BadRequest("batching is off: send one operation per request")
         if not data:
-            raise RequestError("the batch is empty")
+            raise BadRequest("the batch is empty")
         if len(data) > rules.max_batch:
-            raise RequestError(
+            raise BadRequest(
                 f"the batch has {len(data)} operations; at most {rules.max_batch} are allowed"
             )
         return [_operation(item, protocol) for item in data]
@@ -215,11 +208,11 @@ def _decompress(body: bytes, encoding: str, limit: int) -> bytes:
     try:
         decoded = decoder.decompress(body, limit + 1)
     except zlib.error:
-        raise RequestError(f"the body is not valid {encoding} data") from None
+        raise BadRequest(f"the body is not valid {encoding} data") from None
     if len(decoded) > limit or decoder.unconsumed_tail:
         raise PayloadTooLarge(f"the decoded request body is larger than {limit} bytes")
     if not decoder.eof:
-        raise RequestError(f"the {encoding} body is truncated")
+        raise BadRequest(f"the {encoding} body is truncated")
     return decoded
 
 
@@ -228,12 +221,12 @@ def _decode_json(raw: bytes) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         # orjson names the problem (not UTF-8, a lone surrogate, too deep) and the place.
-        raise RequestError(f"the request is not valid JSON: {exc}") from None
+        raise BadRequest(f"the request is not valid JSON: {exc}") from None
 
 
 def _operation(data: Any, protocol: GraphQLRequestProtocol) -> GraphQLRequestData:
     if not isinstance(data, dict):
-        raise RequestError(
+        raise BadRequest(
             "a GraphQL request is a JSON object with a 'query' (or a persisted query's hash)"
         )
     query = data.get("query")
@@ -241,15 +234,15 @@ def _operation(data: Any, protocol: GraphQLRequestProtocol) -> GraphQLRequestDat
     operation_name = data.get("operationName")
     extensions = data.get("extensions")
     if not isinstance(query, str | None):
-        raise RequestError("'query' must be a string")
+        raise BadRequest("'query' must be a string")
     if not isinstance(variables, dict | None):
-        raise RequestError("'variables' must be an object")
+        raise BadRequest("'variables' must be an object")
     if not isinstance(operation_name, str | None):
-        raise RequestError("'operationName' must be a string")
+        raise BadRequest("'operationName' must be a string")
     if not isinstance(extensions, dict | None):
-        raise RequestError("'extensions' must be an object")
+        raise BadRequest("'extensions' must be an object")
     if not query and not (extensions and "persistedQuery" in extensions):
-        raise RequestError("the request has no 'query'")
+        raise BadRequest("the request has no 'query'")
     return GraphQLRequestData(
         query=query,
         variables=variables,

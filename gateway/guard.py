@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from auth import Authenticator, IdentityRateLimiter
-from datasources import AuthUnavailable, RateLimited, Unauthenticated
+from core import AuthUnavailable, RateLimited, Unauthenticated
 from gateway.responses import error_response
 
 log = structlog.get_logger("customer_graph.gateway")
@@ -57,14 +57,14 @@ class AuthGuard:
         except Unauthenticated as exc:
             log.warning("authentication failed", reason=exc.message, client=address)
             return error_response(
-                exc, 401, {"WWW-Authenticate": self._challenge(exc, authorization, api_key)}
+                exc, {"WWW-Authenticate": self._challenge(exc, authorization, api_key)}
             )
         except AuthUnavailable as exc:
-            return error_response(exc, 503, {"Retry-After": "5"})
+            return error_response(exc)
         try:
             await rate_limiter.hit(identity)
         except RateLimited as exc:
-            return error_response(exc, 429, {"Retry-After": str(exc.retry_after)})
+            return error_response(exc)
         request.state.identity = identity
         return None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from datasources import GatewayError
+from core import GatewayError
 from gateway.request_record import INTERNAL, PARSE_FAILED, VALIDATION_FAILED, RequestRecord
 
 # Refusals of persisted queries (gateway/apq.py).

@@ -18,7 +18,7 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from auth import Identity
-from datasources import Timer
+from core import Timer
 from gateway.metrics import GraphQLMetrics, outcome
 from gateway.request_record import INTERNAL, STATE_KEY, RequestRecord
 from gateway.tracing import OperationSpan, RequestTracing

@@ -12,9 +12,8 @@ from starlette.types import Receive, Scope, Send
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from datasources import GatewayError
-from gateway.apq import PersistedQueryError
-from gateway.request_errors import JSON, MethodNotAllowed, RequestError, status_of
+from core import BadRequest, GatewayError
+from gateway.request_errors import JSON, status_of
 from gateway.request_record import request_record
 
 
@@ -40,31 +39,26 @@ class ErrorResponse(JSONResponse):
         await super().__call__(scope, receive, send)
 
 
-def error_response(
-    error: GatewayError, status_code: int, headers: Mapping[str, str] | None = None
-) -> ErrorResponse:
-    """``{"errors": [{"message", "extensions"}]}`` with ``status_code``, like GraphQL errors."""
-    body = {"errors": [{"message": error.message, "extensions": error.extensions}]}
-    return ErrorResponse(body, status_code, (error.code,), headers)
+def error_response(error: GatewayError, headers: Mapping[str, str] | None = None) -> ErrorResponse:
+    """``{"errors": [{"message", "extensions"}]}`` with the error's own status and headers,
+    like GraphQL errors; ``headers`` adds what only the caller knows (an auth challenge)."""
+    body = error_body(error.message, error.extensions)
+    return ErrorResponse(body, error.status, (error.code,), {**error.headers, **(headers or {})})
 
 
-def request_error_response(
-    state: Any, error: GatewayError | PersistedQueryError | HTTPException
-) -> ErrorResponse:
+def request_error_response(state: Any, error: GatewayError | HTTPException) -> ErrorResponse:
     """The answer to a request refused before (or instead of) running, in the media type
     ``negotiate`` chose and with the status ``status_of`` gives its code."""
     strict = getattr(state, "strict", False)
-    headers: dict[str, str] = {}
+    headers: Mapping[str, str] = {}
     if isinstance(error, HTTPException):
         # Strawberry's own refusals: with our reading and checks in front, a rare case.
-        body = error_body(error.reason, {"code": RequestError.code})
-        status, codes = error.status_code, (RequestError.code,)
+        body = error_body(error.reason, {"code": BadRequest.code})
+        status, codes = error.status_code, (BadRequest.code,)
     else:
-        extensions = error.extensions if isinstance(error, GatewayError) else {"code": error.code}
-        body = error_body(error.message, extensions)
+        body = error_body(error.message, error.extensions)
         status, codes = status_of(error.code, strict=strict), (error.code,)
-        if isinstance(error, MethodNotAllowed):
-            headers["Allow"] = error.allow
+        headers = error.headers
     media_type = getattr(state, "media_type", JSON)
     return ErrorResponse(body, status, codes, headers, media_type=media_type)
 

@@ -9,7 +9,7 @@ import structlog
 import uvicorn
 from starlette.applications import Starlette
 
-from datasources import SystemTimer, Timer
+from core import SystemTimer, Timer
 from gateway.settings import ServerSettings
 
 log = structlog.get_logger("customer_graph.gateway")

@@ -30,9 +30,13 @@ from pydantic import (
 from pydantic_core import InitErrorDetails
 
 from auth import AuthSettings, LimitsSettings
-from datasources.cache_config import CacheConfig
-from datasources.config import SourceConfig
-from datasources.config_rules import problem, sources_problems, validate_with_rules
+from datasources.config import (
+    CacheConfig,
+    SourceConfig,
+    problem,
+    sources_problems,
+    validate_with_rules,
+)
 from gateway.config_errors import Origins, describe, toml_problem
 
 DEFAULT_CONFIG = Path(__file__).with_name("sandbox.toml")

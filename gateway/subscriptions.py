@@ -23,8 +23,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 
-from auth import Authenticator, IdentityRateLimiter
-from datasources import AuthUnavailable, RateLimited, Unauthenticated
+from auth import Authenticator, IdentityRateLimiter, bearer_token
+from core import AuthUnavailable, RateLimited, Unauthenticated
 from resolvers import RequestContext
 
 log = structlog.get_logger("customer_graph.gateway")
@@ -34,14 +34,6 @@ class ConnectionContext(RequestContext):
     """The context of one WebSocket connection; Strawberry fills ``connection_params``."""
 
     connection_params: dict[str, Any] | None = None
-
-    @property
-    def caller_token(self) -> str | None:
-        value = _param(self.connection_params, "authorization")
-        scheme, _, token = (value or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        return token.strip()
 
 
 async def accept_connection(
@@ -54,15 +46,17 @@ async def accept_connection(
     params = context.connection_params
     client = getattr(context.request, "client", None)
     address = client.host if client else "unknown"
+    authorization = _param(params, "authorization")
     try:
         identity = await authenticator.authenticate(
-            _param(params, "authorization"), _param(params, api_key_header), address
+            authorization, _param(params, api_key_header), address
         )
         await rate_limiter.hit(identity)
     except (Unauthenticated, AuthUnavailable, RateLimited) as exc:
         log.warning("websocket refused", reason=exc.message, code=exc.code, client=address)
         raise ConnectionRejectionError({"message": exc.message, "code": exc.code}) from None
     context.identity = identity
+    context.caller_token = bearer_token(authorization)
 
 
 class TextFrames(ASGIWebSocketAdapter):

@@ -6,15 +6,15 @@ from collections.abc import Callable
 
 import httpx
 from httpx_aiohttp import AiohttpTransport
-from prometheus_client import CollectorRegistry
 
-from datasources import SourceConfig, SourceMetrics, SourceSet, Timer, UpstreamTracer
+from core import Timer
+from datasources import SourceConfig, SourceMetrics, SourceSet, UpstreamTracer
 from gateway.settings import Settings
 
 
 def open_sources(
     settings: Settings,
-    registry: CollectorRegistry,
+    metrics: SourceMetrics,
     clock: Callable[[], float],
     timer: Timer,
     tracer: UpstreamTracer | None = None,
@@ -34,7 +34,7 @@ def open_sources(
     return SourceSet(
         settings.sources,
         transport,
-        SourceMetrics(registry),
+        metrics,
         settings.cache,
         clock,
         secrets=settings.secrets,

@@ -28,8 +28,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from datasources import GatewayError, RequestBudget, SystemTimer, Timer
-from datasources.warming import CacheWarmer
+from core import GatewayError, SystemTimer, Timer
+from datasources import CacheWarmer, RequestBudget, SourceMetrics
 from gateway.settings import Settings
 from gateway.upstreams import open_sources
 
@@ -107,11 +107,12 @@ async def warm(
     each page is loaded."""
     timer = timer or SystemTimer()
     registry = CollectorRegistry()
-    sources = open_sources(settings, registry, clock, timer)
+    metrics = SourceMetrics(registry)
+    sources = open_sources(settings, metrics, clock, timer)
     report.resume_after = options.after
     try:
         try:
-            warmer = CacheWarmer(sources, clock)
+            warmer = CacheWarmer(sources, settings.sources, clock)
         except GatewayError as exc:
             report.error = exc.message
             return
@@ -167,8 +168,8 @@ async def warm(
         report.resume_after = loading[min(loading)] if loading else after
         report.finished = report.error is None
     finally:
-        report.calls = _totals(sources.metrics.requests, "source")
-        report.redis_errors = sum(_totals(sources.metrics.redis_errors, "operation").values())
+        report.calls = _totals(metrics.requests, "source")
+        report.redis_errors = sum(_totals(metrics.redis_errors, "operation").values())
         await sources.aclose()
 
 

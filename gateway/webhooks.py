@@ -3,8 +3,9 @@
 An accepted notice invalidates those customers' cached records of that source (in this
 process, in Redis and in the other replicas) and publishes one ``CustomerChanged`` each.
 Anything else is refused before it touches the cache: 404 for a source without a webhook,
-413 for a body over its limit, 401 for a missing, forged or stale signature, 400 for a body
-that does not say which customers changed. Refusals are logged with the reason, never with
+415 for a body declared as something other than JSON, 413 for a body over its limit, 401 for
+a missing, forged or stale signature, 400 for a body that does not say which customers
+changed, each with the status its error carries. Refusals are logged with the reason, never with
 the secret or the signature.
 """
 
@@ -19,26 +20,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from auth import WebhookSignature
+from core import GatewayError, NotFound, PayloadTooLarge, UnsupportedMediaType
 from datasources import (
-    BadRequest,
     ChangeFeed,
     ChangeNoticeReader,
     CustomerChanged,
-    GatewayError,
-    NotFound,
-    PayloadTooLarge,
     SourceConfig,
     SourceMetrics,
     SourceSet,
-    Unauthenticated,
 )
 from datasources.config import WebhookConfig
 from gateway.responses import error_response
 from gateway.settings import ConfigError
 
 log = structlog.get_logger("customer_graph.webhooks")
-
-_STATUS = {Unauthenticated: 401, PayloadTooLarge: 413, BadRequest: 400, NotFound: 404}
 
 
 class _Receiver:
@@ -82,11 +77,10 @@ class WebhookEndpoint:
         """Check, read and apply one notice; the JSON answer says what was done or why not."""
         name = request.path_params["source"]
         client = request.client.host if request.client else "unknown"
-        metrics: SourceMetrics = self._state.sources.metrics
+        metrics: SourceMetrics = self._state.source_metrics
         try:
             changed = await self._accept(name, request)
         except GatewayError as exc:
-            status = next(s for kind, s in _STATUS.items() if isinstance(exc, kind))
             known = name if name in self._receivers else "(unknown)"
             metrics.webhooks.labels(known, exc.code).inc()
             log.warning(
@@ -96,7 +90,7 @@ class WebhookEndpoint:
                 reason=exc.message,
                 client=client,
             )
-            return error_response(exc, status)
+            return error_response(exc)
         metrics.webhooks.labels(name, "accepted").inc()
         event = changed[0].event
         log.info("webhook accepted", source=name, change=event, customers=len(changed))
@@ -114,6 +108,9 @@ class WebhookEndpoint:
         if receiver is None:
             raise NotFound(f"no webhook is configured for source {name[:64]!r}")
         settings = receiver.settings
+        media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+            raise UnsupportedMediaType(f"a change notice is JSON, not {media_type[:64]!r}")
         body = await _read_capped(request, settings.max_body_bytes)
         receiver.signature.verify(
             body,

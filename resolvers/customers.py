@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from graphql import GraphQLResolveInfo
-
-from datasources import BadRequest, GatewayError
+from core import BadRequest, GatewayError
+from datasources import Wanted
 from resolvers.context import RequestContext
 
 
@@ -29,19 +28,20 @@ class CustomerPage:
 
 
 async def load_customers(
-    ctx: RequestContext, info: GraphQLResolveInfo[Any], ids: Sequence[str]
+    ctx: RequestContext, wanted: Wanted, ids: Sequence[str]
 ) -> list[CustomerRecords | None]:
-    """Each id's records, in order; None where the primary source does not know the id."""
-    plan = ctx.plan(info)
-    names = list(plan)
+    """Each id's records from the ``wanted`` sources, in order; None where the primary source
+    does not know the id."""
+    names = list(wanted)
     if len(names) == 1:
         # Only the primary source: nothing to run concurrently, no task to start.
-        per_source = [await _load_all(ctx, names[0], plan[names[0]], ids)]
+        per_source = [await _load_all(ctx, names[0], wanted[names[0]], ids)]
     else:
         per_source = await asyncio.gather(
-            *(_load_all(ctx, name, plan[name], ids) for name in names)
+            *(_load_all(ctx, name, wanted[name], ids) for name in names)
         )
-    primary = names.index(ctx.sources.primary)
+    primary_name = ctx.sources.primary
+    primary = names.index(primary_name)
     out: list[CustomerRecords | None] = []
     unconfirmed: dict[str, GatewayError] = {}
     for i, cid in enumerate(ids):
@@ -52,11 +52,11 @@ async def load_customers(
         if isinstance(found, GatewayError):
             unconfirmed[cid] = found
         out.append(CustomerRecords(cid, {name: per_source[n][i] for n, name in enumerate(names)}))
-    if unconfirmed and not plan[ctx.sources.primary]:
+    if unconfirmed and not wanted[primary_name]:
         # No field of the primary source was asked for, so no field carries its error: the
         # other sources' answers are served, but the client is told nobody confirmed these
         # customers exist.
-        ctx.warnings.existence_unconfirmed(ctx.sources.primary, unconfirmed)
+        ctx.warnings.existence_unconfirmed(primary_name, unconfirmed)
     return out
 
 
@@ -74,25 +74,25 @@ async def _load_all(
 
 async def list_customers(
     ctx: RequestContext,
-    info: GraphQLResolveInfo[Any],
+    wanted: Wanted,
     first: int,
     after: str | None,
     updated_since: datetime | None,
 ) -> CustomerPage:
     """A page of the primary source's listing, joined with the other sources' records."""
-    primary = ctx.sources.primary
-    client = ctx.sources.clients[primary]
-    listing = client.config.listing
-    if listing is None:
+    sources = ctx.sources
+    primary = sources.primary
+    limit = sources.listing_limit()
+    if limit is None:
         raise BadRequest("the primary source has no listing endpoint", source=primary)
-    if not 0 < first <= listing.max_limit:
-        raise BadRequest(f"first must be between 1 and {listing.max_limit}, got {first}")
-    fields = ctx.plan(info)[primary]
-    ids, records, next_cursor = await client.list_page(
+    if not 0 < first <= limit:
+        raise BadRequest(f"first must be between 1 and {limit}, got {first}")
+    fields = wanted[primary]
+    page = await sources.list_page(
         first, after, updated_since, fields, caller_token=ctx.caller_token, budget=ctx.budget
     )
     loader = ctx.loader(primary, fields)
-    for cid, record in records.items():
+    for cid, record in page.records.items():
         loader.prime(cid, record)
-    customers = await load_customers(ctx, info, ids)
-    return CustomerPage([c for c in customers if c is not None], next_cursor)
+    customers = await load_customers(ctx, wanted, page.customer_ids)
+    return CustomerPage([c for c in customers if c is not None], page.next_cursor)

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiodataloader import DataLoader
 
-from datasources import CachedSource, RequestBudget
+from datasources import RequestBudget, SourceSet
 from resolvers.warnings import ResponseWarnings
 
 
@@ -15,7 +15,8 @@ class SourceLoader(DataLoader[str, Any]):
 
     def __init__(
         self,
-        source: CachedSource,
+        sources: SourceSet,
+        source: str,
         fields: frozenset[str],
         warnings: ResponseWarnings,
         caller_token: str | None = None,
@@ -23,6 +24,7 @@ class SourceLoader(DataLoader[str, Any]):
     ) -> None:
         # The source chunks to the upstream's batch size itself and runs chunks concurrently.
         super().__init__(max_batch_size=None)
+        self._sources = sources
         self._source = source
         self._fields = fields
         self._warnings = warnings
@@ -30,9 +32,9 @@ class SourceLoader(DataLoader[str, Any]):
         self._budget = budget
 
     async def batch_load_fn(self, keys: list[str]) -> list[Any]:
-        fetched = await self._source.fetch_many(
-            keys, self._fields, caller_token=self._caller_token, budget=self._budget
+        fetched = await self._sources.fetch(
+            self._source, keys, self._fields, caller_token=self._caller_token, budget=self._budget
         )
         if fetched.stale:
-            self._warnings.stale_data(self._source.name, fetched.stale)
+            self._warnings.stale_data(self._source, fetched.stale)
         return [fetched.errors.get(key) or fetched.records.get(key) for key in keys]

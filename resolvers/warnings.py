@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from datasources import GatewayError
+from core import GatewayError
 
 
 class ResponseWarnings:

@@ -5,14 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from graphql import GraphQLResolveInfo
-
-from datasources import BadRequest, SourceSet
+from core import BadRequest
+from datasources import SourceSet, Wanted, Write
 from resolvers.context import RequestContext
 from resolvers.customers import CustomerRecords, load_customers
-
-# (source, model field -> new value): one upstream write.
-Write = tuple[str, Mapping[str, Any]]
 
 
 def profile_writes(sources: SourceSet, changes: Mapping[str, Any]) -> list[Write]:
@@ -40,7 +36,7 @@ def item_writes(sources: SourceSet, entity: str, items: Sequence[Mapping[str, An
 
 async def update_customer(
     ctx: RequestContext,
-    info: GraphQLResolveInfo[Any],
+    wanted: Wanted,
     customer_id: str,
     writes: Sequence[Write],
     idempotency_key: str | None,
@@ -52,18 +48,13 @@ async def update_customer(
     request: our retries reuse it, and a client retrying with its key changes nothing
     twice. The first failed write stops the rest and is the field's error.
     """
-    seed = idempotency_key or ctx.idempotency_key or ctx.request_id
-    written: set[str] = set()
+    seed = idempotency_key or ctx.idempotency_key or ctx.write_seed
     try:
-        for source, changes in writes:
-            written.add(source)
-            await ctx.sources.clients[source].update(
-                customer_id, changes, seed, caller_token=ctx.caller_token, budget=ctx.budget
-            )
+        await ctx.sources.update(
+            customer_id, writes, seed, caller_token=ctx.caller_token, budget=ctx.budget
+        )
     finally:
         # Also after a failure: a write whose answer was lost may still have been applied.
         ctx.forget(customer_id)
-        for source in sorted(written):
-            await ctx.sources.invalidate(source, [customer_id])
-    (records,) = await load_customers(ctx, info, [customer_id])
+    (records,) = await load_customers(ctx, wanted, [customer_id])
     return records

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import strawberry
-import structlog
-from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -14,51 +12,16 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.schema.exceptions import InvalidOperationTypeError
-from strawberry.types import ExecutionContext
 
 from auth import LimitsSettings
-from datasources import GatewayError
-from schema.convert import DEMAND_TABLE
 from schema.extensions import ResponseWarningsExtension
-from schema.fastpath import FastPathSchema
+from schema.gateway_schema import GatewaySchema, unexpected
 from schema.limits import QueryLimits
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
 
-__all__ = ["DEMAND_TABLE", "GatewaySchema", "build_schema"]
-
-log = structlog.get_logger("customer_graph.schema")
-
-
-def _unexpected(error: GraphQLError) -> bool:
-    """An error that is neither a GraphQL error nor one of ours: a bug, not news for clients.
-
-    A query sent where only subscriptions run (a WebSocket) is the client's mistake.
-    """
-    original = error.original_error
-    return original is not None and not isinstance(
-        original, GatewayError | GraphQLError | InvalidOperationTypeError
-    )
-
-
-class GatewaySchema(FastPathSchema):
-    """Strawberry's schema with the fast path (schema/fastpath), logging only what deserves a
-    log line."""
-
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
-    ) -> None:
-        # Upstream failures are logged once per call where they happen, not once per field;
-        # refusals (FORBIDDEN, query limits) are answers, not faults.
-        for error in errors:
-            if _unexpected(error):
-                log.error(
-                    "resolver failed",
-                    path=error.path,
-                    exc_info=error.original_error,
-                )
+__all__ = ["GatewaySchema", "build_schema"]
 
 
 def build_schema(
@@ -79,7 +42,7 @@ def build_schema(
         lambda: QueryLimits(query_limits),
         lambda: ParserCache(maxsize=parser_cache_size),
         lambda: ValidationCache(maxsize=validation_cache_size),
-        lambda: MaskErrors(should_mask_error=_unexpected, error_message="internal error"),
+        lambda: MaskErrors(should_mask_error=unexpected, error_message="internal error"),
         ResponseWarningsExtension,
         *extra_extensions,
     ]

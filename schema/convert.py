@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any, Final, cast
 
+from core import GatewayError, UpstreamDataInvalid
 from datasources import (
     ChannelPreference as ChannelPreferenceRecord,
-)
-from datasources import (
-    GatewayError,
-    SourceSet,
-    UpstreamDataInvalid,
 )
 from datasources import (
     LoyaltyMembership as LoyaltyRecord,
@@ -20,6 +16,7 @@ from datasources import (
 from datasources import (
     Order as OrderRecord,
 )
+from datasources import SourceSet
 from resolvers import CustomerRecords
 from schema.types import (
     ChannelPreference,
@@ -206,44 +203,3 @@ def _preferences(
             )
         )
     return out
-
-
-# GraphQL type -> field -> (entity, model fields it reads): what the look-ahead needs.
-DEMAND_TABLE: Final[Mapping[str, Mapping[str, tuple[str, tuple[str, ...]]]]] = {
-    "Customer": {
-        "firstName": ("customer", ("first_name",)),
-        "lastName": ("customer", ("last_name",)),
-        "name": ("customer", ("first_name", "last_name")),
-        "email": ("customer", ("email",)),
-        "phone": ("customer", ("phone",)),
-        "birthDate": ("customer", ("birth_date",)),
-        "country": ("customer", ("country",)),
-        "city": ("customer", ("city",)),
-        "segment": ("customer", ("segment",)),
-        "createdAt": ("customer", ("created_at",)),
-        "updatedAt": ("customer", ("updated_at",)),
-        "totalSpent": ("orders", ("total_minor", "currency", "status")),
-        "orders": ("orders", ()),
-        "loyalty": ("loyalty", ()),
-        "preferences": ("preferences", ()),
-    },
-    "Order": {
-        "id": ("orders", ("id",)),
-        "placedAt": ("orders", ("placed_at",)),
-        "status": ("orders", ("status",)),
-        "total": ("orders", ("total_minor", "currency")),
-        "lineItems": ("orders", ("lines", "currency")),
-    },
-    "LoyaltyMembership": {
-        "memberNumber": ("loyalty", ("member_number",)),
-        "tier": ("loyalty", ("tier",)),
-        "points": ("loyalty", ("points",)),
-        "memberSince": ("loyalty", ("member_since",)),
-    },
-    "ChannelPreference": {
-        "channel": ("preferences", ("channel",)),
-        "optIn": ("preferences", ("opt_in",)),
-        "language": ("preferences", ("language",)),
-        "updatedAt": ("preferences", ("updated_at",)),
-    },
-}

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from auth import LimitsSettings, QueryLimitSettings, check_operation, check_tokens, measure
-from datasources import QueryLimitExceeded
+from auth import LimitsSettings, QueryLimitSettings, check_operation, check_tokens
+from core import QueryLimitExceeded
 from resolvers import RequestContext
 from schema.fastpath.prepared import PreparedExtension, PreparedOperation
+from schema.measure import count_tokens, measure
 
 
 class QueryLimits(PreparedExtension):
@@ -32,7 +33,7 @@ class QueryLimits(PreparedExtension):
         # The same checks as the hooks below; a refusal is reported by Strawberry's run.
         limits, client_class = self._client(context)
         try:
-            check_tokens(operation.query, limits, client_class)
+            _check_tokens(operation.query, limits, client_class)
             measures = measure(operation.document, operation.operation_name, variables)
             check_operation(measures, limits, client_class)
         except QueryLimitExceeded:
@@ -42,7 +43,7 @@ class QueryLimits(PreparedExtension):
     def on_parse(self) -> Iterator[None]:
         query = self.execution_context.query
         if query is not None:
-            check_tokens(query, *self._client(self.execution_context.context))
+            _check_tokens(query, *self._client(self.execution_context.context))
         yield
 
     def on_validate(self) -> Iterator[None]:
@@ -52,3 +53,9 @@ class QueryLimits(PreparedExtension):
             measures = measure(context.graphql_document, context.operation_name, context.variables)
             check_operation(measures, limits, client_class)
         yield
+
+
+def _check_tokens(query: str, limits: QueryLimitSettings, client_class: str) -> None:
+    # Every token is at least one character long: a short query needs no counting.
+    if len(query) > limits.max_tokens:
+        check_tokens(count_tokens(query, limits.max_tokens), limits, client_class)

@@ -10,10 +10,11 @@ from typing import Annotated, Any
 
 import strawberry
 
-from auth import can_write_customer
-from datasources import Forbidden
+from auth import WRITE, can_write_customer
 from resolvers import RequestContext, item_writes, profile_writes, update_customer
 from schema.convert import build_customer
+from schema.gateway_schema import operation_wanted
+from schema.refusals import refusal
 from schema.types import Customer
 
 _KEY_HELP = (
@@ -75,13 +76,8 @@ class Mutation:
 
 
 def _check_may_write(ctx: RequestContext, customer_id: str) -> None:
-    if can_write_customer(ctx.identity, customer_id):
-        return
-    if ctx.identity.kind == "consumer":
-        message = f"not allowed to change customer {customer_id}: you may change only yourself"
-    else:
-        message = f"not allowed to change customer {customer_id}: it needs customers:write"
-    raise Forbidden(message, customer_id=customer_id)
+    if not can_write_customer(ctx.identity, customer_id):
+        raise refusal(ctx.identity, customer_id, "change", WRITE)
 
 
 async def _write(
@@ -91,7 +87,9 @@ async def _write(
     idempotency_key: str | None,
 ) -> Customer | None:
     ctx = info.context
-    records = await update_customer(ctx, info._raw_info, customer_id, writes, idempotency_key)
+    records = await update_customer(
+        ctx, operation_wanted(info), customer_id, writes, idempotency_key
+    )
     return build_customer(records, ctx.sources) if records is not None else None
 
 

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.permission import BasePermission, PermissionExtension
 
 from auth import can_read_field
-from datasources import Forbidden
+from core import Forbidden
 from resolvers import RequestContext
 
 

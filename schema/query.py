@@ -11,21 +11,15 @@ from typing import Any
 
 import strawberry
 
-from auth import Identity, can_list_customers, can_read_customer
-from datasources import BadRequest, Forbidden
+from auth import can_list_customers, can_read_customer
+from core import BadRequest, Forbidden
 from resolvers import RequestContext, list_customers, load_customers
 from schema.convert import build_customer
+from schema.gateway_schema import operation_wanted
+from schema.refusals import read_refusal
 from schema.types import Customer, CustomerConnection, CustomerEdge, PageInfo
 
 MAX_IDS = 1000
-
-
-def _refusal(identity: Identity, customer_id: str) -> Forbidden:
-    if identity.kind == "consumer":
-        message = f"not allowed to read customer {customer_id}: you may read only yourself"
-    else:
-        message = f"not allowed to read customer {customer_id}: it needs customers:read"
-    return Forbidden(message, customer_id=customer_id)
 
 
 @strawberry.type
@@ -38,7 +32,7 @@ class Query:
         customer_id = ctx.identity.customer_id
         if customer_id is None:
             return None
-        (records,) = await load_customers(ctx, info._raw_info, [customer_id])
+        (records,) = await load_customers(ctx, operation_wanted(info), [customer_id])
         return build_customer(records, ctx.sources) if records is not None else None
 
     @strawberry.field(description="One customer by id; null when no source knows the id.")
@@ -47,8 +41,8 @@ class Query:
     ) -> Customer | None:
         ctx = info.context
         if not can_read_customer(ctx.identity, str(id)):
-            raise _refusal(ctx.identity, str(id))
-        (records,) = await load_customers(ctx, info._raw_info, [str(id)])
+            raise read_refusal(ctx.identity, str(id))
+        (records,) = await load_customers(ctx, operation_wanted(info), [str(id)])
         return build_customer(records, ctx.sources) if records is not None else None
 
     @strawberry.field(
@@ -63,13 +57,13 @@ class Query:
         ctx = info.context
         wanted = [str(i) for i in ids]
         allowed = [i for i in wanted if can_read_customer(ctx.identity, i)]
-        loaded = await load_customers(ctx, info._raw_info, allowed) if allowed else []
+        loaded = await load_customers(ctx, operation_wanted(info), allowed) if allowed else []
         by_id = dict(zip(allowed, loaded, strict=True))
         out: list[Any] = []
         for i in wanted:
             if i not in by_id:
                 # Null with its own FORBIDDEN error; the customers the caller may read stand.
-                out.append(_refusal(ctx.identity, i))
+                out.append(read_refusal(ctx.identity, i))
             else:
                 records = by_id[i]
                 out.append(build_customer(records, ctx.sources) if records is not None else None)
@@ -89,7 +83,7 @@ class Query:
         ctx = info.context
         if not can_list_customers(ctx.identity):
             raise Forbidden("not allowed to list customers: it needs customers:read")
-        page = await list_customers(ctx, info._raw_info, first, after, updated_since)
+        page = await list_customers(ctx, operation_wanted(info), first, after, updated_since)
         edges = [
             CustomerEdge(cursor=page.next_cursor or "", node=build_customer(c, ctx.sources))
             for c in page.customers

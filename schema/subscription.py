@@ -15,10 +15,13 @@ import strawberry
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from auth import READ, Identity, can_read_customer
-from datasources import BadRequest, ChangeFeed, CustomerChanged, Forbidden
+from core import BadRequest, Forbidden
+from datasources import ChangeFeed, CustomerChanged
 from resolvers import RequestContext, load_customers
 from schema.convert import build_customer
+from schema.gateway_schema import operation_wanted
 from schema.query import MAX_IDS
+from schema.refusals import refusal
 from schema.types import Customer
 
 
@@ -59,15 +62,7 @@ def _customers_heard(identity: Identity, ids: list[str] | None) -> list[str] | N
             raise BadRequest(f"at most {MAX_IDS} ids per subscription, got {len(ids)}")
         for customer_id in ids:
             if not can_read_customer(identity, customer_id):
-                raise Forbidden(
-                    f"not allowed to hear about customer {customer_id}: "
-                    + (
-                        "you may hear only about yourself"
-                        if identity.kind == "consumer"
-                        else "it needs customers:read"
-                    ),
-                    customer_id=customer_id,
-                )
+                raise refusal(identity, customer_id, "hear about", READ)
         return ids
     if identity.customer_id is not None:
         return [identity.customer_id]
@@ -103,7 +98,7 @@ async def _load(
     # Each batch is a new round: its own loaders (nothing loaded before is reused) and deadline.
     round_ = info.context.renewed()
     ids = list(dict.fromkeys(c.customer_id for c in changes))
-    loaded = await load_customers(round_, info._raw_info, ids)
+    loaded = await load_customers(round_, operation_wanted(info), ids)
     return {
         cid: build_customer(records, round_.sources) if records is not None else None
         for cid, records in zip(ids, loaded, strict=True)

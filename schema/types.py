@@ -13,13 +13,14 @@ import base64
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import strawberry
 
-from datasources import BadRequest
+from core import BadRequest
 from schema.money import to_amount
 from schema.permissions import guarded
+from schema.reads import reads
 
 
 @strawberry.type(description="An amount of money in a currency.")
@@ -43,11 +44,14 @@ class OrderLine:
 
 @strawberry.type
 class Order:
+    # The model entity whose fields these are; see schema/reads.py.
+    entity: ClassVar[str] = "orders"
+
     id: strawberry.ID
     placed_at: datetime | None
     status: str | None
-    total: Money | None
-    line_items: list[OrderLine] | None
+    total: Money | None = reads("orders", "total_minor", "currency")
+    line_items: list[OrderLine] | None = reads("orders", "lines", "currency")
 
 
 @strawberry.type
@@ -71,6 +75,8 @@ class OrderConnection:
 
 @strawberry.type(description="Membership in the loyalty programme.")
 class LoyaltyMembership:
+    entity: ClassVar[str] = "loyalty"
+
     member_number: str | None
     tier: str | None
     points: int | None
@@ -79,6 +85,8 @@ class LoyaltyMembership:
 
 @strawberry.type(description="Consent and language for one marketing channel.")
 class ChannelPreference:
+    entity: ClassVar[str] = "preferences"
+
     channel: str | None
     opt_in: bool | None
     language: str | None
@@ -101,10 +109,14 @@ class OrderHistory(Protocol):
 
 @strawberry.type(description="One customer, unified from every configured source.")
 class Customer:
+    entity: ClassVar[str] = "customer"
+
     id: strawberry.ID
     first_name: str | None
     last_name: str | None
-    name: str | None = strawberry.field(description="First and last name.")
+    name: str | None = reads(
+        "customer", "first_name", "last_name", description="First and last name."
+    )
     email: str | None = guarded("email")
     phone: str | None = guarded("phone")
     birth_date: date | None = guarded("birthDate")
@@ -113,13 +125,17 @@ class Customer:
     segment: str | None
     created_at: datetime | None
     updated_at: datetime | None
-    loyalty: LoyaltyMembership | None
-    preferences: list[ChannelPreference] | None
+    loyalty: LoyaltyMembership | None = reads("loyalty")
+    preferences: list[ChannelPreference] | None = reads("preferences")
     # Orders are converted only as far as a query reads them: a page, or the total.
     _orders: strawberry.Private[OrderHistory | Exception | None]
 
-    @strawberry.field(
-        description="Sum of the customer's orders that were not cancelled or refunded."
+    @reads(
+        "orders",
+        "total_minor",
+        "currency",
+        "status",
+        description="Sum of the customer's orders that were not cancelled or refunded.",
     )
     def total_spent(self) -> Money | None:
         orders = self._orders
@@ -127,7 +143,7 @@ class Customer:
             raise orders
         return orders.total_spent() if orders is not None else None
 
-    @strawberry.field(description="The customer's orders, newest first.")
+    @reads("orders", description="The customer's orders, newest first.")
     def orders(self, first: int = 10, after: str | None = None) -> OrderConnection | None:
         orders = self._orders
         if isinstance(orders, Exception):

@@ -7,8 +7,8 @@ from types import MappingProxyType
 
 import pytest
 
-from datasources.cache_codec import CacheDecodeError, RecordCodec
-from datasources.models import (
+from datasources.cache import CacheDecodeError, RecordCodec
+from datasources.model import (
     ChannelPreference,
     CustomerProfile,
     LoyaltyMembership,

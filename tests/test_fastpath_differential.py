@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from starlette.applications import Starlette
 
 from auth import Identity
-from datasources import UpstreamDataInvalid, UpstreamUnavailable
+from core import UpstreamDataInvalid, UpstreamUnavailable
 from gateway.app import create_app
 from sandbox.server import run_in_thread
 from schema import build_schema

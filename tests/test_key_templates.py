@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from datasources.keys import KeyTemplate
+from datasources.model import KeyTemplate
 
 KEYS = st.one_of(st.text(max_size=6), st.integers(0, 10**9).map(str), st.just("007"))
 

@@ -8,10 +8,10 @@ import httpx
 import pytest
 from graphql import parse
 
-from auth import measure
-from datasources import QueryLimitExceeded
+from core import QueryLimitExceeded
 from gateway.app import create_app
 from sandbox.server import run_in_thread
+from schema.measure import measure
 from tests.conftest import Gateway, Sandbox, sandbox_settings
 from tests.tokens import PARTNER_KEY, auth_env, bearer, claims, hs256, staff_claims
 

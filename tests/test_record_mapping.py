@@ -7,10 +7,15 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from datasources.coerce import build_coercer
-from datasources.config import FieldSpec
-from datasources.mapping import RecordMapper
-from datasources.models import ChannelPreference, CustomerProfile, Order, model_fields
+from datasources.model import (
+    ChannelPreference,
+    CustomerProfile,
+    FieldSpec,
+    Order,
+    RecordMapper,
+    build_coercer,
+    model_fields,
+)
 
 # Every kind, with and without the options that change a coercion.
 MAPPINGS: list[tuple[type[Any], dict[str, FieldSpec]]] = [

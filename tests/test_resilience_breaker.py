@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from datasources import CircuitOpen
-from datasources.breaker import CircuitBreaker, State
-from datasources.policies import Breaker
+from core import CircuitOpen
+from datasources.config import Breaker
+from datasources.resilience import CircuitBreaker, State
 from tests.conftest import FakeTimer, Gateway, Sandbox, StartGateway, uncached_settings
 
 QUERY = '{ customer(id: "12") { email orders { totalCount } } }'

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from datasources.policies import RateLimit
-from datasources.ratelimit import RateLimiter
+from datasources.config import RateLimit
+from datasources.resilience import RateLimiter
 from tests.conftest import FakeTimer, Gateway, Sandbox, StartGateway, uncached_settings
 
 EMAILS = "query ($ids: [ID!]!) { customers(ids: $ids) { id email } }"

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from datasources import CacheConfig, ChangeFeed, ChangesMissed, CustomerChanged, SourceMetrics
+from core import ChangesMissed
+from datasources import CacheConfig, ChangeFeed, CustomerChanged, SourceMetrics
 from gateway.app import create_app
 from sandbox.server import run_in_thread
 from tests.conftest import REDIS_URL, Gateway, ManualClock, Sandbox, sandbox_settings

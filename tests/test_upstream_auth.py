@@ -24,7 +24,8 @@ from prometheus_client import CollectorRegistry
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from datasources import SourceMetrics, SourceSet, UpstreamRejected
+from core import UpstreamRejected
+from datasources import SourceMetrics, SourceSet
 from gateway.settings import ConfigError, Settings
 from sandbox.server import run_in_thread
 from tests.conftest import Gateway, Sandbox
@@ -367,12 +368,12 @@ async def test_concurrent_requests_share_one_token_request(
     oauth2_settings: Settings, vendor: tuple[str, Vendor]
 ) -> None:
     sources = _source_set(oauth2_settings, Clock())
-    client = sources.clients["loyalty"]
     try:
-        results = await asyncio.gather(*(client.fetch_many([str(i)]) for i in range(1, 11)))
+        results = await asyncio.gather(*(sources.fetch("loyalty", [str(i)]) for i in range(1, 11)))
     finally:
         await sources.aclose()
-    assert [r[str(i)].points for i, r in enumerate(results, 1)] == [i * 10 for i in range(1, 11)]
+    points = [r.records[str(i)].points for i, r in enumerate(results, 1)]
+    assert points == [i * 10 for i in range(1, 11)]
     assert vendor[1].issued == ["tk-1"]
     assert len(vendor[1].upstream.calls("/oauth2/members")) == 10
 
@@ -383,15 +384,14 @@ async def test_token_is_renewed_shortly_before_it_expires(
 ) -> None:
     clock = Clock()
     sources = _source_set(oauth2_settings, clock)
-    client = sources.clients["loyalty"]
     try:
-        await client.fetch_many(["1"])
+        await sources.fetch("loyalty", ["1"])
         clock.now += 29  # the token lives 60 s and is renewed 30 s before it expires
-        await client.fetch_many(["2"])
+        await sources.fetch("loyalty", ["2"])
         clock.now += 1
-        await client.fetch_many(["3"])
+        await sources.fetch("loyalty", ["3"])
         clock.now += 29
-        await client.fetch_many(["4"])
+        await sources.fetch("loyalty", ["4"])
     finally:
         await sources.aclose()
     assert vendor[1].issued == ["tk-1", "tk-2"]
@@ -410,13 +410,12 @@ async def test_short_lived_token_is_kept_for_half_its_lifetime(
     vendor[1].expires_in = 20
     clock = Clock()
     sources = _source_set(oauth2_settings, clock)
-    client = sources.clients["loyalty"]
     try:
-        await client.fetch_many(["1"])
+        await sources.fetch("loyalty", ["1"])
         clock.now += 9.5
-        await client.fetch_many(["2"])
+        await sources.fetch("loyalty", ["2"])
         clock.now += 0.5
-        await client.fetch_many(["3"])
+        await sources.fetch("loyalty", ["3"])
     finally:
         await sources.aclose()
     assert vendor[1].issued == ["tk-1", "tk-2"]
@@ -430,9 +429,10 @@ async def test_token_endpoint_refusal_is_an_upstream_rejection(
     settings._secrets = {**OAUTH2_ENV, "LOYALTY_CLIENT_SECRET": "nope-secret"}
     sources = _source_set(settings, Clock())
     try:
-        with pytest.raises(UpstreamRejected) as caught:
-            await sources.clients["loyalty"].fetch_many(["1"])
+        fetched = await sources.fetch("loyalty", ["1"])
     finally:
         await sources.aclose()
-    assert "nope-secret" not in str(caught.value)
-    assert caught.value.source_name == "loyalty"
+    error = fetched.errors["1"]
+    assert isinstance(error, UpstreamRejected)
+    assert "nope-secret" not in str(error)
+    assert error.source_name == "loyalty"

@@ -164,6 +164,14 @@ def _not_json(now: float) -> tuple[str, bytes, dict[str, str]]:
     return "crm", body, signed(body, now)
 
 
+def _form_encoded(now: float) -> tuple[str, bytes, dict[str, str]]:
+    # A status the endpoint's old table of error classes did not have: it must not be a 500.
+    body = b"customer_ids=1"
+    headers = signed(body, now)
+    headers["content-type"] = "application/x-www-form-urlencoded"
+    return "crm", body, headers
+
+
 def _no_ids(now: float) -> tuple[str, bytes, dict[str, str]]:
     body = json.dumps({"event": "updated"}).encode()
     return "crm", body, signed(body, now)
@@ -210,6 +218,7 @@ def _oversized(now: float) -> tuple[str, bytes, dict[str, str]]:
         (_unknown_source, 404, "NOT_FOUND"),
         (_source_without_webhook, 404, "NOT_FOUND"),
         (_not_json, 400, "BAD_REQUEST"),
+        (_form_encoded, 415, "UNSUPPORTED_MEDIA_TYPE"),
         (_no_ids, 400, "BAD_REQUEST"),
         (_ids_not_a_list, 400, "BAD_REQUEST"),
         (_odd_event, 400, "BAD_REQUEST"),

@@ -36,11 +36,11 @@ from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
 
 from schema.fastpath import complete
-from schema.fastpath.collect import Conditions, Unsupported, collect_fields
 from schema.fastpath.permissions import context_permissions
 from schema.fastpath.plan import Completer, FieldSite, Plan
 from schema.fastpath.serialize import exact_serializers, leaf_serializer, passthrough_types
 from schema.fastpath.state import Prepare
+from schema.selections import Conditions, Unsupported, collect_fields
 
 # Where Strawberry keeps a field's StrawberryField (GraphQLCoreConverter.DEFINITION_BACKREF).
 _DEFINITION = "strawberry-definition"

@@ -13,7 +13,7 @@ from typing import Any, Final
 import strawberry
 import structlog
 from cachetools import LRUCache
-from graphql import DocumentNode, ExecutionResult, Executor
+from graphql import DocumentNode, ExecutableDefinitionNode, ExecutionResult, Executor
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext
@@ -21,11 +21,11 @@ from strawberry.types import ExecutionResult as StrawberryResult
 from strawberry.types.graphql import OperationType
 from strawberry.utils.operation import get_first_operation
 
-from schema.fastpath.collect import Unsupported, condition_variables
 from schema.fastpath.compile import PlanCompiler
 from schema.fastpath.execute import execute_plan
 from schema.fastpath.plan import Plan
 from schema.fastpath.prepared import PreparedExtension, PreparedOperation
+from schema.selections import Unsupported, condition_variables
 
 log = structlog.get_logger("customer_graph.fastpath")
 
@@ -175,7 +175,9 @@ class FastPath:
         names = self._conditions.get(shape)
         if names is None:
             defined = {v.variable.name.value for v in executor.operation.variable_definitions or ()}
-            found = condition_variables(document)
+            found = condition_variables(
+                d for d in document.definitions if isinstance(d, ExecutableDefinitionNode)
+            )
             names = self._conditions[shape] = tuple(n for n in found if n in defined)
         conditions = _condition_values(executor, names)
         if conditions is None:

@@ -1,0 +1,17 @@
+"""The entity cache: tiers (in process, Redis), their record codec, coalescing of
+concurrent fetches, each source behind its cache."""
+
+from datasources.cache.cached_source import CachedSource, Fetched
+from datasources.cache.codec import CacheDecodeError, RecordCodec
+from datasources.cache.entity import EntityCache, retention
+from datasources.cache.redis_tier import RedisTier
+
+__all__ = [
+    "CacheDecodeError",
+    "CachedSource",
+    "EntityCache",
+    "Fetched",
+    "RecordCodec",
+    "RedisTier",
+    "retention",
+]

@@ -1,0 +1,202 @@
+"""The two-tier entity cache: a bounded map per process, Redis shared by replicas.
+
+Keys are per source and customer; under each, one value per field set it was fetched with
+(see ``cache_entry``), so sparse fetches never poison each other and a wider fetch serves a
+narrower request. In Redis a customer's variants are the fields of one hash,
+``{prefix}e:{source}:{config fingerprint}:{customer id}``, so invalidation deletes one key
+per customer whatever the field sets, and a config change never reads old-shaped entries.
+Invalidations are published on ``{prefix}invalidate`` so other replicas drop their local
+copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import orjson
+import structlog
+
+from datasources.cache.codec import CacheDecodeError, RecordCodec
+from datasources.cache.entry import (
+    Entry,
+    FieldSet,
+    field_set_id,
+    field_set_of,
+    newest_covering,
+)
+from datasources.cache.local_tier import LocalTier
+from datasources.cache.redis_tier import RedisTier
+from datasources.config import CacheConfig, SourceConfig
+from datasources.metrics import SourceMetrics
+
+log = structlog.get_logger("customer_graph.cache")
+
+
+def retention(config: SourceConfig) -> float:
+    """How long an entry is worth keeping: fresh, then servable as stale."""
+    return config.ttl + max(config.stale_while_revalidate, config.stale_if_error)
+
+
+class EntityCache:
+    """Cached records of every source, in this process and, when configured, in Redis."""
+
+    def __init__(
+        self,
+        config: CacheConfig,
+        sources: Mapping[str, SourceConfig],
+        metrics: SourceMetrics,
+        clock: Callable[[], float],
+    ) -> None:
+        self._sources = dict(sources)
+        self._metrics = metrics
+        self._clock = clock
+        self._local: dict[str, LocalTier] = {}
+        if config.enabled:
+            for name, source in sources.items():
+                if retention(source) > 0:
+                    tier = self._local[name] = LocalTier(
+                        config.l1_max_entries, retention(source), clock
+                    )
+                    metrics.cache_entries.labels(name).set_function(tier.__len__)
+        self._remote = (
+            RedisTier(config, metrics, clock) if self._local and config.redis_url else None
+        )
+        self._codecs = {name: RecordCodec(source.entity) for name, source in sources.items()}
+        self._prefixes = {
+            name: f"{config.redis_prefix}e:{name}:{_fingerprint(source)}:"
+            for name, source in sources.items()
+        }
+        self._channel = f"{config.redis_prefix}invalidate"
+        # Tells this process's own invalidation messages apart when they come back.
+        self._origin = uuid.uuid4().hex
+
+    def holds(self, source: str) -> bool:
+        """Whether records of ``source`` are cached at all."""
+        return source in self._local
+
+    async def start(self) -> None:
+        if self._remote is not None:
+            await self._remote.subscribe(self._channel, self._on_invalidation, self._forget_all)
+
+    async def aclose(self) -> None:
+        if self._remote is not None:
+            await self._remote.aclose()
+
+    async def lookup(
+        self, source: str, customer_ids: Sequence[str], wanted: FieldSet
+    ) -> dict[str, Entry]:
+        """The newest entry able to serve ``wanted`` for each customer that has one.
+
+        Redis is asked only for customers with nothing fresh locally; what it has fills the
+        local tier.
+        """
+        local = self._local.get(source)
+        if local is None:
+            return {}
+        now = self._clock()
+        ttl = self._sources[source].ttl
+        found: dict[str, Entry] = {}
+        ask: list[str] = []
+        for cid in customer_ids:
+            entry = local.get(cid, wanted)
+            if entry is not None:
+                found[cid] = entry
+            if entry is None or now - entry.stored_at >= ttl:
+                ask.append(cid)
+        if not ask or self._remote is None:
+            return found
+        prefix = self._prefixes[source]
+        hashes = await self._remote.get_many([prefix + cid for cid in ask])
+        for cid in ask:
+            variants = (hashes or {}).get(prefix + cid)
+            entry = self._decode_newest(source, variants, wanted) if variants else None
+            if entry is None:
+                continue
+            self._metrics.cache_l2_hits.labels(source).inc()
+            local.put(cid, entry)
+            held = found.get(cid)
+            if held is None or entry.stored_at > held.stored_at:
+                found[cid] = entry
+        return found
+
+    async def store(
+        self, source: str, values: Mapping[str, Any], fields: FieldSet, stored_at: float
+    ) -> None:
+        """Keep each customer's value (None for an unknown customer) fetched with ``fields``."""
+        local = self._local.get(source)
+        if local is None or not values:
+            return
+        for cid, value in values.items():
+            local.put(cid, Entry(value, stored_at, fields))
+        if self._remote is None:
+            return
+        codec = self._codecs[source]
+        prefix = self._prefixes[source]
+        name = field_set_id(fields)
+        await self._remote.put_many(
+            {prefix + cid: (name, codec.encode(value, stored_at)) for cid, value in values.items()},
+            retention(self._sources[source]),
+        )
+
+    async def invalidate(self, source: str, customer_ids: Iterable[str]) -> None:
+        """Drop these customers' entries of ``source``, every field set, in both tiers and
+        in the other replicas' local tiers."""
+        ids = list(dict.fromkeys(customer_ids))
+        local = self._local.get(source)
+        if local is None or not ids:
+            return
+        self._metrics.invalidations.labels("local").inc(local.drop(ids))
+        if self._remote is None:
+            return
+        prefix = self._prefixes[source]
+        await self._remote.delete([prefix + cid for cid in ids])
+        message = {"origin": self._origin, "source": source, "ids": ids}
+        await self._remote.publish(self._channel, orjson.dumps(message))
+
+    def forget_locally(self, source: str, customer_ids: Iterable[str]) -> None:
+        """Drop these customers' entries of ``source`` from this process only: another
+        replica has already invalidated the shared tier."""
+        local = self._local.get(source)
+        if local is not None:
+            self._metrics.invalidations.labels("remote").inc(local.drop(customer_ids))
+
+    def _decode_newest(
+        self, source: str, variants: Mapping[str, bytes], wanted: FieldSet
+    ) -> Entry | None:
+        codec = self._codecs[source]
+        entries = []
+        for name, data in variants.items():
+            fields = field_set_of(name)
+            if fields is not None and (wanted is None or not wanted <= fields):
+                continue
+            try:
+                value, stored_at = codec.decode(data)
+            except CacheDecodeError as exc:
+                log.warning("unreadable cache entry ignored", source=source, error=str(exc))
+                continue
+            entries.append(Entry(value, stored_at, fields))
+        return newest_covering(entries, wanted)
+
+    def _on_invalidation(self, data: bytes) -> None:
+        try:
+            message = orjson.loads(data)
+            origin, source, ids = message["origin"], message["source"], message["ids"]
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            log.warning("malformed invalidation message ignored")
+            return
+        if origin != self._origin:
+            self.forget_locally(source, (str(i) for i in ids))
+
+    def _forget_all(self) -> None:
+        # Invalidations published while we were not subscribed are lost: start afresh.
+        for local in self._local.values():
+            local.clear()
+
+
+def _fingerprint(config: SourceConfig) -> str:
+    # How a source announces changes does not shape its records.
+    shape = config.model_dump_json(exclude={"webhook"})
+    return hashlib.sha256(shape.encode()).hexdigest()[:12]
