@@ -112,6 +112,9 @@ def replicas(count: int, env: Mapping[str, str], log_dir: Path) -> Iterator[list
         for replica in started:
             wait_for(
                 lambda r=replica: r.process.poll() is not None or _ready(r.url),  # type: ignore[misc]
+                # Three processes importing and building the schema at once on a busy
+                # 2-core machine take a while; the bound only keeps a failure from hanging.
+                timeout=90,
                 what=f"{replica.name} ready",
             )
             assert replica.process.poll() is None, f"{replica.name} exited:\n{replica.log()}"
