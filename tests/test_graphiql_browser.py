@@ -36,6 +36,7 @@ def test_graphiql_runs_an_example_query_offline(browsed: dict[str, Any], demo_ga
     # Every file came from the gateway; nothing tried to leave for another host.
     assert browsed["blocked"] == []
     assert all(url.startswith(demo_gateway + "/") for url in browsed["requests"])
+    assert browsed["refused"] == []
     assert browsed["consoleErrors"] == []
 
 

@@ -8,7 +8,7 @@ import { chromium } from "playwright-core";
 
 const [base, executablePath, profile] = process.argv.slice(2);
 const gateway = new URL(base);
-const result = { requests: [], blocked: [], consoleErrors: [] };
+const result = { requests: [], blocked: [], consoleErrors: [], refused: [] };
 
 const context = await chromium.launchPersistentContext(profile, {
   executablePath,
@@ -35,6 +35,18 @@ try {
     return route.abort();
   });
   page.on("request", (request) => result.requests.push(request.url()));
+  page.on("response", async (response) => {
+    if (response.status() >= 400) {
+      const request = response.request();
+      result.refused.push({
+        url: response.url(),
+        status: response.status(),
+        sent: request.postData(),
+        accept: (await request.allHeaders()).accept,
+        body: await response.text().catch(() => ""),
+      });
+    }
+  });
   page.on("console", (message) => {
     if (message.type() === "error") result.consoleErrors.push(message.text());
   });
@@ -55,6 +67,12 @@ try {
   // The subscription tab streams over SSE; a write through the gateway makes the CRM sign
   // a notice, and the event shows in the result pane.
   await page.locator(".graphiql-tab").nth(3).click();
+  await page.waitForFunction(
+    () => document.querySelector(".graphiql-query-editor")?.innerText.includes("subscription Changes"),
+  );
+  // GraphiQL names the operation to run after a debounced parse of the new tab; run before
+  // that and it sends the previous tab's operationName, which the gateway rightly refuses.
+  await page.waitForTimeout(1000);
   await page.click(".graphiql-execute-button");
   const deadline = Date.now() + 10000;
   while (Date.now() < deadline) {
