@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import orjson
-import redis.asyncio as redis
 import structlog
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from prometheus_client import (
@@ -22,8 +21,6 @@ from prometheus_client import (
     CollectorRegistry,
     generate_latest,
 )
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -53,7 +50,14 @@ from auth import (
     TokenVerifier,
     bearer_token,
 )
-from core import BadRequest, GatewayError, OperationResolutionFailed, SystemTimer, Timer
+from core import (
+    BadRequest,
+    GatewayError,
+    OperationResolutionFailed,
+    RedisHealthBoard,
+    SystemTimer,
+    Timer,
+)
 from datasources import ChangeFeed, RequestBudget, SourceMetrics, SourceSet
 from gateway.apq import (
     MemoryQueryStore,
@@ -407,27 +411,25 @@ def create_app(
     """
     timer = timer or SystemTimer()
     tracing = tracing or open_tracing(settings.tracing)
-    apq_redis: redis.Redis | None = None
-    if settings.apq.enabled and settings.apq.store == "redis" and settings.cache.redis_url:
-        apq_redis = redis.Redis.from_url(
-            settings.cache.redis_url,
-            socket_timeout=settings.cache.redis_timeout,
-            socket_connect_timeout=settings.cache.redis_timeout,
-            # The client's own retries would multiply the deadline; a miss is harmless.
-            retry=Retry(NoBackoff(), 0),
-        )
-    persisted = _persisted_queries(settings, apq_redis) if settings.apq.enabled else None
+    # One registry per app: tests and multiple apps in a process never share counters.
+    # The process, platform and GC collectors only read at scrape time.
+    registry = CollectorRegistry()
+    for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+        registry.register(collector)
+    # Every user of one Redis URL shares its client, its timeouts and its back-off.
+    redis = RedisHealthBoard(settings.redis, timer, registry)
+    persisted = _persisted_queries(settings, redis) if settings.apq.enabled else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sources: SourceSet = open_sources(
-            settings, source_metrics, clock, timer, tracing.upstream if tracing else None
+            settings, source_metrics, clock, timer, redis, tracing.upstream if tracing else None
         )
         await sources.start()
         changes = ChangeFeed(
             settings.cache,
             source_metrics,
-            clock,
+            redis,
             queue_size=settings.subscriptions.queue_size,
             forget_locally=sources.forget_locally,
         )
@@ -439,7 +441,7 @@ def create_app(
         app.state.sources = sources
         app.state.changes = changes
         app.state.authenticator = _authenticator(settings, auth_http, clock)
-        app.state.rate_limiter = IdentityRateLimiter.open(settings.limits.rate)
+        app.state.rate_limiter = IdentityRateLimiter.open(settings.limits.rate, redis)
         app.state.ready = True
         log.info("gateway started", sources=sorted(settings.sources), mode=settings.server.mode)
         if settings.server.mode == "development":
@@ -454,17 +456,10 @@ def create_app(
             await changes.aclose()
             await sources.aclose()
             await auth_http.aclose()
-            await app.state.rate_limiter.aclose()
-            if apq_redis is not None:
-                await apq_redis.aclose()
+            await redis.aclose()
             if tracing is not None:
                 tracing.shutdown()
 
-    # One registry per app: tests and multiple apps in a process never share counters.
-    # The process, platform and GC collectors only read at scrape time.
-    registry = CollectorRegistry()
-    for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
-        registry.register(collector)
     # Operation names label series only where an allow-list bounds them.
     graphql_metrics = GraphQLMetrics(registry, name_operations=settings.apq.allow_list is not None)
     source_metrics = SourceMetrics(registry)
@@ -539,11 +534,13 @@ def _authenticator(
     )
 
 
-def _persisted_queries(settings: Settings, client: redis.Redis | None) -> PersistedQueries:
+def _persisted_queries(settings: Settings, redis: RedisHealthBoard) -> PersistedQueries:
     store: QueryStore
-    if client is not None:
+    if settings.apq.store == "redis" and settings.cache.redis_url:
         store = RedisQueryStore(
-            client, f"{settings.cache.redis_prefix}apq:", settings.apq.redis_ttl
+            redis.health(settings.cache.redis_url),
+            f"{settings.cache.redis_prefix}apq:",
+            settings.apq.redis_ttl,
         )
     else:
         store = MemoryQueryStore(settings.apq.max_entries)

@@ -15,10 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import redis.asyncio as redis
-import structlog
 from cachetools import LRUCache
-from redis.exceptions import RedisError
 from strawberry.http import GraphQLRequestData
 
 from core import (
@@ -26,9 +23,9 @@ from core import (
     PersistedQueryHashMismatch,
     PersistedQueryInvalid,
     PersistedQueryNotFound,
+    RedisHealth,
+    RedisUnavailable,
 )
-
-log = structlog.get_logger("customer_graph.apq")
 
 
 class QueryStore(Protocol):
@@ -51,28 +48,31 @@ class MemoryQueryStore:
 
 
 class RedisQueryStore:
-    """Registered documents shared by replicas; an unreachable Redis is a miss, not an error."""
+    """Registered documents shared by replicas; an unavailable Redis is a miss, not an error
+    (the client then sends the text again)."""
 
-    def __init__(self, client: redis.Redis, prefix: str, ttl: float | None) -> None:
-        self._client = client
+    def __init__(self, health: RedisHealth, prefix: str, ttl: float | None) -> None:
+        self._health = health
         self._prefix = prefix
         self._ttl = int(ttl) if ttl else None
 
     async def get(self, sha256: str) -> str | None:
+        client = self._health.client
         try:
-            found = await self._client.get(self._prefix + sha256)
-        except (RedisError, OSError) as exc:
-            log.warning("persisted query store unavailable", error=type(exc).__name__)
+            found = await self._health.call("apq get", lambda: client.get(self._prefix + sha256))
+        except RedisUnavailable:
             return None
         if found is None:
             return None
         return found.decode() if isinstance(found, bytes) else str(found)
 
     async def put(self, sha256: str, query: str) -> None:
+        client = self._health.client
+        key, value = self._prefix + sha256, query.encode()
         try:
-            await self._client.set(self._prefix + sha256, query.encode(), ex=self._ttl)
-        except (RedisError, OSError) as exc:
-            log.warning("persisted query store unavailable", error=type(exc).__name__)
+            await self._health.call("apq put", lambda: client.set(key, value, ex=self._ttl))
+        except RedisUnavailable:
+            return
 
 
 @dataclass(frozen=True)

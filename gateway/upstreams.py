@@ -7,7 +7,7 @@ from collections.abc import Callable
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-from core import Timer
+from core import RedisHealthBoard, Timer
 from datasources import SourceConfig, SourceMetrics, SourceSet, UpstreamTracer
 from gateway.settings import Settings
 
@@ -17,6 +17,7 @@ def open_sources(
     metrics: SourceMetrics,
     clock: Callable[[], float],
     timer: Timer,
+    redis: RedisHealthBoard,
     tracer: UpstreamTracer | None = None,
 ) -> SourceSet:
     """The configured sources with their HTTP clients and cache; close with ``SourceSet.aclose``."""
@@ -40,4 +41,5 @@ def open_sources(
         secrets=settings.secrets,
         timer=timer,
         tracer=tracer,
+        redis=redis,
     )
