@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
 import structlog
 
-from core import RedisHealthBoard
+from core import Clock, RedisHealthBoard
 from datasources.cache.codec import CacheDecodeError, RecordCodec
 from datasources.cache.entry import (
     Entry,
@@ -49,7 +49,7 @@ class EntityCache:
         config: CacheConfig,
         sources: Mapping[str, SourceConfig],
         metrics: SourceMetrics,
-        clock: Callable[[], float],
+        clock: Clock,
         redis: RedisHealthBoard,
     ) -> None:
         self._sources = dict(sources)
