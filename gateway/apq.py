@@ -24,14 +24,18 @@ from core import (
     PersistedQueryInvalid,
     PersistedQueryNotFound,
     RedisHealth,
+    RedisHealthBoard,
     RedisUnavailable,
 )
+from gateway.settings import ConfigError, Settings
 
 
 class QueryStore(Protocol):
     async def get(self, sha256: str) -> str | None: ...
 
     async def put(self, sha256: str, query: str) -> None: ...
+
+    async def aclose(self) -> None: ...
 
 
 class MemoryQueryStore:
@@ -45,6 +49,9 @@ class MemoryQueryStore:
 
     async def put(self, sha256: str, query: str) -> None:
         self._queries[sha256] = query
+
+    async def aclose(self) -> None:
+        self._queries.clear()
 
 
 class RedisQueryStore:
@@ -73,6 +80,9 @@ class RedisQueryStore:
             await self._health.call("apq put", lambda: client.set(key, value, ex=self._ttl))
         except RedisUnavailable:
             return
+
+    async def aclose(self) -> None:
+        """Nothing of its own to close: the client is its ``RedisHealth``'s."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,9 @@ class PersistedQueries:
         self._store = store
         self._allow_list = allow_list
 
+    async def aclose(self) -> None:
+        await self._store.aclose()
+
     async def resolve(self, request: GraphQLRequestData) -> None:
         """Set ``request.query`` from the persisted document, or raise why it cannot be."""
         wanted = _requested_hash(request.extensions)
@@ -162,3 +175,22 @@ def _requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
 
 def _not_allowed() -> OperationNotAllowed:
     return OperationNotAllowed("only operations on this gateway's allow list run here")
+
+
+def persisted_queries(settings: Settings, redis: RedisHealthBoard) -> PersistedQueries | None:
+    """The persisted queries ``settings.apq`` describes, or None when they are off; a
+    ``ConfigError`` for an allow list that cannot be read."""
+    apq = settings.apq
+    if not apq.enabled:
+        return None
+    allow_list = None
+    if apq.allow_list is not None:
+        try:
+            allow_list = load_allow_list(apq.allow_list)
+        except ValueError as exc:
+            raise ConfigError([f"apq.allow_list: {exc}"]) from None
+    store: QueryStore = MemoryQueryStore(apq.max_entries)
+    if apq.store == "redis" and settings.cache.redis_url:
+        health = redis.health(settings.cache.redis_url)
+        store = RedisQueryStore(health, f"{settings.cache.redis_prefix}apq:", apq.redis_ttl)
+    return PersistedQueries(store, allow_list)
