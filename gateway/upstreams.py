@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-from core import Timer
+from core import Clock, RedisHealthBoard, Timer
 from datasources import SourceConfig, SourceMetrics, SourceSet, UpstreamTracer
 from gateway.settings import Settings
 
@@ -15,8 +13,9 @@ from gateway.settings import Settings
 def open_sources(
     settings: Settings,
     metrics: SourceMetrics,
-    clock: Callable[[], float],
+    clock: Clock,
     timer: Timer,
+    redis: RedisHealthBoard,
     tracer: UpstreamTracer | None = None,
 ) -> SourceSet:
     """The configured sources with their HTTP clients and cache; close with ``SourceSet.aclose``."""
@@ -40,4 +39,5 @@ def open_sources(
         secrets=settings.secrets,
         timer=timer,
         tracer=tracer,
+        redis=redis,
     )

@@ -12,7 +12,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 import strawberry
-from graphql import FieldNode, GraphQLField, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from graphql import (
+    FieldNode,
+    GraphQLField,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+)
 from graphql.execution.collect_fields import FieldDetails
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.types.base_scalars import isoformat
@@ -34,6 +41,7 @@ __all__ = [
     "optimized_is_awaitable",
     "raw_info",
     "scalar_registry",
+    "type_definition",
 ]
 
 # Where Strawberry keeps the definition a GraphQL type or field was made from
@@ -56,6 +64,12 @@ def field_definition(field: GraphQLField) -> StrawberryField | None:
     """The Strawberry field a GraphQL field was made from, if it was made from one."""
     definition = field.extensions.get(_DEFINITION)
     return definition if isinstance(definition, StrawberryField) else None
+
+
+def type_definition(type_: GraphQLNamedType) -> object:
+    """What Strawberry made a GraphQL type from (a StrawberryObjectDefinition, a
+    StrawberryUnion ...), or None."""
+    return type_.extensions.get(_DEFINITION)
 
 
 def object_definitions(

@@ -4,13 +4,14 @@ it, in this replica and, through Redis, in the others, with the customer loaded 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime
 
 import pytest
 
-from core import ChangesMissed
+from core import ChangesMissed, RedisHealthBoard, RedisPolicy, SystemTimer
 from datasources import CacheConfig, ChangeFeed, CustomerChanged, SourceMetrics
 from gateway.app import create_app
 from sandbox.server import run_in_thread
@@ -201,7 +202,8 @@ def test_change_sent_to_one_replica_reaches_a_subscriber_of_another(
         sandbox.url,
         CG_CACHE__REDIS_URL=REDIS_URL,
         CG_CACHE__REDIS_PREFIX=redis_prefix,
-        CG_CACHE__REDIS_TIMEOUT="2",
+        CG_REDIS__COMMAND_TIMEOUT="2",
+        CG_REDIS__CONNECT_TIMEOUT="2",
         **webhook_env(),
     )
     with ExitStack() as stack:
@@ -255,9 +257,8 @@ def test_a_subscriber_that_falls_behind_is_told_it_missed_changes() -> None:
     async def scenario() -> list[str]:
         from prometheus_client import CollectorRegistry
 
-        feed = ChangeFeed(
-            CacheConfig(), SourceMetrics(CollectorRegistry()), ManualClock(), queue_size=2
-        )
+        redis = RedisHealthBoard(RedisPolicy(), SystemTimer())
+        feed = ChangeFeed(CacheConfig(), SourceMetrics(CollectorRegistry()), redis, queue_size=2)
         at = datetime.fromtimestamp(NOW, UTC)
         heard: list[str] = []
         async with feed.subscribe(["1", "2", "3"]) as subscription:
@@ -269,8 +270,50 @@ def test_a_subscriber_that_falls_behind_is_told_it_missed_changes() -> None:
             except ChangesMissed:
                 heard.append("missed")
         await feed.aclose()
+        await redis.aclose()
         return heard
 
     # Customer 9 is not subscribed to and takes no room; the third batch overflows, and the
     # two queued before are still read.
     assert asyncio.run(scenario()) == ["1", "2", "missed"]
+
+
+SSE = {"accept": "text/event-stream"}
+MULTIPART = {"accept": 'multipart/mixed;subscriptionSpec="1.0", application/json'}
+
+
+@pytest.mark.parametrize("accept", [SSE, MULTIPART], ids=["sse", "multipart"])
+def test_a_subscription_over_http_without_credentials_is_refused_before_streaming(
+    production: Gateway, accept: dict[str, str]
+) -> None:
+    response = production.http.post("/graphql", json={"query": CHANGES}, headers=accept)
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_consumer_over_sse_hears_only_about_themselves(production: Gateway) -> None:
+    headers = {**SSE, **consumer("31")}
+    with production.http.stream(
+        "POST", "/graphql", json={"query": CHANGES}, headers=headers
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        subscribed(production, 1)
+        for customer_id in ("32", "31"):
+            body = notice([customer_id])
+            post_notice(production.http, "crm", body, signed(body, NOW)).raise_for_status()
+        lines = response.iter_lines()
+        event = next(line for line in lines if line.startswith("data:"))
+    change = json.loads(event.removeprefix("data:"))["data"]["customerChanged"]
+    assert change["customerId"] == "31"
+
+
+def test_a_consumer_over_sse_asking_about_someone_else_is_refused(production: Gateway) -> None:
+    headers = {**SSE, **consumer("31")}
+    response = production.http.post(
+        "/graphql", json={"query": CHANGES, "variables": {"ids": ["32"]}}, headers=headers
+    )
+    assert "event: next" in response.text
+    assert '"code":"FORBIDDEN"' in response.text
+    assert "event: complete" in response.text
+    assert metric(production, "customer_graph_change_subscribers") == 0

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
 import structlog
 
+from core import Clock, RedisHealthBoard
 from datasources.cache.codec import CacheDecodeError, RecordCodec
 from datasources.cache.entry import (
     Entry,
@@ -48,7 +49,8 @@ class EntityCache:
         config: CacheConfig,
         sources: Mapping[str, SourceConfig],
         metrics: SourceMetrics,
-        clock: Callable[[], float],
+        clock: Clock,
+        redis: RedisHealthBoard,
     ) -> None:
         self._sources = dict(sources)
         self._metrics = metrics
@@ -62,7 +64,9 @@ class EntityCache:
                     )
                     metrics.cache_entries.labels(name).set_function(tier.__len__)
         self._remote = (
-            RedisTier(config, metrics, clock) if self._local and config.redis_url else None
+            RedisTier(redis.health(config.redis_url), metrics)
+            if self._local and config.redis_url
+            else None
         )
         self._codecs = {name: RecordCodec(source.entity) for name, source in sources.items()}
         self._prefixes = {

@@ -32,7 +32,6 @@ from graphql import (
     is_object_type,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
@@ -43,19 +42,23 @@ from schema.fastpath.permissions import context_permissions
 from schema.fastpath.plan import Completer, FieldSite, Plan
 from schema.fastpath.serialize import exact_serializers, leaf_serializer, passthrough_types
 from schema.fastpath.state import Prepare
+from schema.internals import (
+    convert_arguments,
+    field_definition,
+    graphql_schema,
+    scalar_registry,
+    type_definition,
+)
 from schema.selections import Conditions, Unsupported, collect_fields
-
-# Where Strawberry keeps a field's StrawberryField (GraphQLCoreConverter.DEFINITION_BACKREF).
-_DEFINITION = "strawberry-definition"
 
 
 class PlanCompiler:
     """Compiles the query operations of one Strawberry schema."""
 
     def __init__(self, schema: strawberry.Schema) -> None:
-        self._schema = schema._schema
+        self._schema = graphql_schema(schema)
         self._config = schema.config
-        self._scalars = schema.schema_converter.scalar_registry
+        self._scalars = scalar_registry(schema)
 
     def compile(
         self,
@@ -147,12 +150,12 @@ class _Walk:
     ) -> Completer:
         """Each member type's completer, picked per value as Strawberry's union resolver
         picks it: by the Strawberry definition of the value's class."""
-        if not isinstance(type_.extensions.get(_DEFINITION), StrawberryUnion):
+        if not isinstance(type_definition(type_), StrawberryUnion):
             raise Unsupported(f"{type_.name} is not Strawberry's union")
         by_name: dict[str, Completer] = {}
         by_definition: dict[StrawberryObjectDefinition, Completer] = {}
         for member in self.schema.get_possible_types(type_):
-            definition = member.extensions.get(_DEFINITION)
+            definition = type_definition(member)
             if (
                 not isinstance(definition, StrawberryObjectDefinition)
                 or definition.is_graphql_generic
@@ -182,8 +185,8 @@ class _Walk:
         if site.field is TypeNameMetaFieldDef:
             typename = site.parent.name
             return complete.value_entry(site, lambda _: typename)
-        definition = site.field.extensions.get(_DEFINITION)
-        if not isinstance(definition, StrawberryField):
+        definition = field_definition(site.field)
+        if definition is None:
             raise Unsupported(f"{site.parent.name}.{site.nodes[0].name.value} is not Strawberry's")
         if definition.is_basic_field:
             return complete.value_entry(site, self.getter(definition.python_name))
