@@ -72,7 +72,7 @@ def subgraphs(sandbox_server: Sandbox) -> Iterator[Subgraphs]:
                 sandbox_server.url, **GATEWAY_ENV, CG_FEDERATION__ENABLED="true", **env
             )
             app = create_app(settings, clock=lambda: claims()["iat"])
-            return Gateway(stack.enter_context(run_in_thread(app))), app.state.fast_path
+            return Gateway(stack.enter_context(run_in_thread(app))), app.state.gateway.fast_path
 
         fast, plans = start()
         plain, none = start(CG_SERVER__FAST_PATH="false")

@@ -250,7 +250,7 @@ def test_entities_run_through_compiled_plans(sandbox_server: Sandbox) -> None:
         sandbox_server.url, CG_CACHE__ENABLED="false", CG_FEDERATION__ENABLED="true"
     )
     app = create_app(settings)
-    plans = app.state.fast_path
+    plans = app.state.gateway.fast_path
     with run_in_thread(app) as url:
         gateway = Gateway(url)
         variables = {"representations": representations(["3", "4"])}
