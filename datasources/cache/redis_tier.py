@@ -37,13 +37,18 @@ class RedisTier:
     ) -> None:
         url = config.redis_url or ""
         timeout = config.redis_timeout
-        # Retries would multiply the deadline; the next request is the retry.
-        self._client = redis.Redis.from_url(
+        # Retries would multiply the deadline; the next request is the retry. More operations
+        # at once than the pool has connections wait for one (within the same deadline)
+        # rather than fail: fifty concurrent queries over four sources must not read as an
+        # outage that turns the tier off.
+        pool = redis.BlockingConnectionPool.from_url(
             url,
+            timeout=timeout,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             retry=Retry(NoBackoff(), 0),
         )
+        self._client = redis.Redis.from_pool(pool)
         # Subscriptions wait for messages indefinitely: no read deadline on their connection.
         self._subscriber = redis.Redis.from_url(
             url, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
