@@ -1,11 +1,14 @@
 """Render a run's results as markdown and put them into docs/benchmarks.md.
 
-Only the part between the two markers is replaced; the text around it is written by hand.
+Only the part between the two markers is replaced; the text around it is written by hand. A
+run of some scenarios (``--scenarios 3,4``) keeps the other scenarios' tables of the section it
+replaces, each marked with the run it came from, so a partial run never deletes results.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +21,38 @@ END = "<!-- results:end -->"
 
 def write(path: Path, results: dict[str, Any]) -> None:
     """Replace the generated section of ``path`` (created if missing) with ``results``."""
-    generated = f"{START}\n{render(results)}\n{END}"
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if START in text and END in text:
         before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
-        text = before + generated + after
+        old, after = rest.split(END, 1)
+        kept = earlier_sections(old, set(results["scenarios"]))
+        text = before + f"{START}\n{render(results, kept)}\n{END}" + after
     else:
+        generated = f"{START}\n{render(results)}\n{END}"
         text = (text.rstrip() + "\n\n" if text else "# Benchmarks\n\n") + generated + "\n"
     path.write_text(text, encoding="utf-8")
 
 
-def render(results: dict[str, Any]) -> str:
+def earlier_sections(old: str, ran: set[str]) -> dict[str, str]:
+    """The scenario tables of an earlier generated section for the scenarios not in ``ran``,
+    each with a line naming the run it came from (kept as it is if it already has one)."""
+    date = re.search(r"^\| Date \| (.+?) \|$", old, re.MULTILINE)
+    commit = re.search(r"^\| Commit \| (.+?) \|$", old, re.MULTILINE)
+    origin = (
+        f"_Not re-run by the run above: from the run of {date.group(1) if date else '?'} at "
+        f"commit {commit.group(1) if commit else '?'}._"
+    )
+    kept = {}
+    for chunk in re.split(r"\n(?=### )", old.strip()):
+        title, _, body = chunk.partition("\n")
+        for name, known in _TITLES.items():
+            if title == known and name not in ran:
+                note = "" if body.lstrip().startswith("_Not re-run") else f"\n\n{origin}"
+                kept[name] = f"{title}{note}\n{body.rstrip()}"
+    return kept
+
+
+def render(results: dict[str, Any], kept: Mapping[str, str] | None = None) -> str:
     parts = [_machine(results)]
     scenarios = results["scenarios"]
     summary = report_load.floor_summary(
@@ -46,6 +69,8 @@ def render(results: dict[str, Any]) -> str:
     )
     for name, render_one in renderers:
         if name not in scenarios:
+            if kept and name in kept:
+                parts.append(kept[name])
             continue
         outcome = scenarios[name]
         if "error" in outcome and "rows" not in outcome and "samples" not in outcome:

@@ -18,6 +18,8 @@ from typing import Any, Protocol
 import redis.asyncio as redis
 import structlog
 from cachetools import LRUCache
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from strawberry.http import GraphQLRequestData
 
@@ -27,6 +29,7 @@ from core import (
     PersistedQueryInvalid,
     PersistedQueryNotFound,
 )
+from gateway.settings import ConfigError, Settings
 
 log = structlog.get_logger("customer_graph.apq")
 
@@ -35,6 +38,8 @@ class QueryStore(Protocol):
     async def get(self, sha256: str) -> str | None: ...
 
     async def put(self, sha256: str, query: str) -> None: ...
+
+    async def aclose(self) -> None: ...
 
 
 class MemoryQueryStore:
@@ -48,6 +53,9 @@ class MemoryQueryStore:
 
     async def put(self, sha256: str, query: str) -> None:
         self._queries[sha256] = query
+
+    async def aclose(self) -> None:
+        self._queries.clear()
 
 
 class RedisQueryStore:
@@ -73,6 +81,9 @@ class RedisQueryStore:
             await self._client.set(self._prefix + sha256, query.encode(), ex=self._ttl)
         except (RedisError, OSError) as exc:
             log.warning("persisted query store unavailable", error=type(exc).__name__)
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
 
 
 @dataclass(frozen=True)
@@ -121,6 +132,9 @@ class PersistedQueries:
         self._store = store
         self._allow_list = allow_list
 
+    async def aclose(self) -> None:
+        await self._store.aclose()
+
     async def resolve(self, request: GraphQLRequestData) -> None:
         """Set ``request.query`` from the persisted document, or raise why it cannot be."""
         wanted = _requested_hash(request.extensions)
@@ -162,3 +176,28 @@ def _requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
 
 def _not_allowed() -> OperationNotAllowed:
     return OperationNotAllowed("only operations on this gateway's allow list run here")
+
+
+def persisted_queries(settings: Settings) -> PersistedQueries | None:
+    """The persisted queries ``settings.apq`` describes, or None when they are off; a
+    ``ConfigError`` for an allow list that cannot be read."""
+    apq = settings.apq
+    if not apq.enabled:
+        return None
+    allow_list = None
+    if apq.allow_list is not None:
+        try:
+            allow_list = load_allow_list(apq.allow_list)
+        except ValueError as exc:
+            raise ConfigError([f"apq.allow_list: {exc}"]) from None
+    store: QueryStore = MemoryQueryStore(apq.max_entries)
+    if apq.store == "redis" and settings.cache.redis_url:
+        client = redis.Redis.from_url(
+            settings.cache.redis_url,
+            socket_timeout=settings.cache.redis_timeout,
+            socket_connect_timeout=settings.cache.redis_timeout,
+            # The client's own retries would multiply the deadline; a miss is harmless.
+            retry=Retry(NoBackoff(), 0),
+        )
+        store = RedisQueryStore(client, f"{settings.cache.redis_prefix}apq:", apq.redis_ttl)
+    return PersistedQueries(store, allow_list)

@@ -56,3 +56,22 @@ def test_report_replaces_only_the_generated_section(tmp_path: Path) -> None:
     assert "old" not in text
     assert "| 100 | 1 / 2 (= 3) | 1 / 2 (= 3) | yes | 100 / 100 (= 200) |" in text
     assert "Hive Gateway did not run: disabled with --no-hive" in text
+
+
+def test_a_partial_run_keeps_the_other_scenarios_with_their_run(tmp_path: Path) -> None:
+    path = tmp_path / "benchmarks.md"
+    earlier = (
+        "### Run\n\n| Date | 2025-12-31 10:00 UTC |\n| Commit | 0ld0ld0 |\n\n"
+        "### 1. Upstream calls against the minimum\n\nold calls table\n\n"
+        "### 5. Memory after many distinct customers\n\n_Not re-run by the run above: from "
+        "the run of 2025-01-01 at commit 0lder00._\n\nold memory table"
+    )
+    path.write_text(f"{report.START}\n{earlier}\n{report.END}\n")
+    results = {**RESULTS, "scenarios": {"memory": {"error": "boom"}}}
+    report.write(path, results)
+    text = path.read_text()
+    assert "old calls table" in text
+    assert "from the run of 2025-12-31 10:00 UTC at commit 0ld0ld0" in text
+    assert "old memory table" not in text
+    assert "Failed: boom" in text
+    assert text.index("### Run") < text.index("### 1.") < text.index("### 5.")
