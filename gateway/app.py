@@ -11,7 +11,7 @@ from prometheus_client import GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTO
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
-from core import Clock, SystemTimer, Timer
+from core import Clock, RedisHealthBoard, SystemTimer, Timer
 from datasources import SourceMetrics
 from gateway.apq import persisted_queries
 from gateway.endpoint import GraphQLEndpoint
@@ -43,12 +43,14 @@ def create_app(
     """
     timer = timer or SystemTimer()
     tracing = tracing or open_tracing(settings.tracing)
-    persisted = persisted_queries(settings)
     # One registry per app: tests and multiple apps in a process never share counters.
     # The process, platform and GC collectors only read at scrape time.
     registry = CollectorRegistry()
     for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
         registry.register(collector)
+    # Every user of one Redis URL shares its client, its timeouts and its back-off.
+    redis = RedisHealthBoard(settings.redis, timer, registry)
+    persisted = persisted_queries(settings, redis)
     # Operation names label series only where an allow-list bounds them.
     graphql_metrics = GraphQLMetrics(registry, name_operations=settings.apq.allow_list is not None)
     state = GatewayState(SourceMetrics(registry))
@@ -56,11 +58,12 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            async with run_gateway(state, settings, clock, timer, tracing):
+            async with run_gateway(state, settings, clock, timer, redis, tracing):
                 yield
         finally:
             if persisted is not None:
                 await persisted.aclose()
+            await redis.aclose()
             if tracing is not None:
                 tracing.shutdown()
 

@@ -15,12 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import redis.asyncio as redis
-import structlog
 from cachetools import LRUCache
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
 from strawberry.http import GraphQLRequestData
 
 from core import (
@@ -28,10 +23,11 @@ from core import (
     PersistedQueryHashMismatch,
     PersistedQueryInvalid,
     PersistedQueryNotFound,
+    RedisHealth,
+    RedisHealthBoard,
+    RedisUnavailable,
 )
 from gateway.settings import ConfigError, Settings
-
-log = structlog.get_logger("customer_graph.apq")
 
 
 class QueryStore(Protocol):
@@ -59,31 +55,34 @@ class MemoryQueryStore:
 
 
 class RedisQueryStore:
-    """Registered documents shared by replicas; an unreachable Redis is a miss, not an error."""
+    """Registered documents shared by replicas; an unavailable Redis is a miss, not an error
+    (the client then sends the text again)."""
 
-    def __init__(self, client: redis.Redis, prefix: str, ttl: float | None) -> None:
-        self._client = client
+    def __init__(self, health: RedisHealth, prefix: str, ttl: float | None) -> None:
+        self._health = health
         self._prefix = prefix
         self._ttl = int(ttl) if ttl else None
 
     async def get(self, sha256: str) -> str | None:
+        client = self._health.client
         try:
-            found = await self._client.get(self._prefix + sha256)
-        except (RedisError, OSError) as exc:
-            log.warning("persisted query store unavailable", error=type(exc).__name__)
+            found = await self._health.call("apq get", lambda: client.get(self._prefix + sha256))
+        except RedisUnavailable:
             return None
         if found is None:
             return None
         return found.decode() if isinstance(found, bytes) else str(found)
 
     async def put(self, sha256: str, query: str) -> None:
+        client = self._health.client
+        key, value = self._prefix + sha256, query.encode()
         try:
-            await self._client.set(self._prefix + sha256, query.encode(), ex=self._ttl)
-        except (RedisError, OSError) as exc:
-            log.warning("persisted query store unavailable", error=type(exc).__name__)
+            await self._health.call("apq put", lambda: client.set(key, value, ex=self._ttl))
+        except RedisUnavailable:
+            return
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        """Nothing of its own to close: the client is its ``RedisHealth``'s."""
 
 
 @dataclass(frozen=True)
@@ -178,7 +177,7 @@ def _not_allowed() -> OperationNotAllowed:
     return OperationNotAllowed("only operations on this gateway's allow list run here")
 
 
-def persisted_queries(settings: Settings) -> PersistedQueries | None:
+def persisted_queries(settings: Settings, redis: RedisHealthBoard) -> PersistedQueries | None:
     """The persisted queries ``settings.apq`` describes, or None when they are off; a
     ``ConfigError`` for an allow list that cannot be read."""
     apq = settings.apq
@@ -192,12 +191,6 @@ def persisted_queries(settings: Settings) -> PersistedQueries | None:
             raise ConfigError([f"apq.allow_list: {exc}"]) from None
     store: QueryStore = MemoryQueryStore(apq.max_entries)
     if apq.store == "redis" and settings.cache.redis_url:
-        client = redis.Redis.from_url(
-            settings.cache.redis_url,
-            socket_timeout=settings.cache.redis_timeout,
-            socket_connect_timeout=settings.cache.redis_timeout,
-            # The client's own retries would multiply the deadline; a miss is harmless.
-            retry=Retry(NoBackoff(), 0),
-        )
-        store = RedisQueryStore(client, f"{settings.cache.redis_prefix}apq:", apq.redis_ttl)
+        health = redis.health(settings.cache.redis_url)
+        store = RedisQueryStore(health, f"{settings.cache.redis_prefix}apq:", apq.redis_ttl)
     return PersistedQueries(store, allow_list)

@@ -15,7 +15,7 @@ import httpx
 import structlog
 
 from auth import Authenticator, IdentityRateLimiter, JwksCache, TokenVerifier
-from core import Clock, Timer
+from core import Clock, RedisHealthBoard, Timer
 from datasources import ChangeFeed, SourceMetrics, SourceSet
 from gateway.settings import Settings
 from gateway.tracing import RequestTracing
@@ -60,17 +60,19 @@ async def run_gateway(
     settings: Settings,
     clock: Clock,
     timer: Timer,
+    redis: RedisHealthBoard,
     tracing: RequestTracing | None,
 ) -> AsyncIterator[Runtime]:
-    """Open the runtime into ``state`` and mark it ready; on exit, unready first, then close."""
+    """Open the runtime into ``state`` and mark it ready; on exit, unready first, then close.
+    ``redis`` (the Redis clients and their health) is the caller's to close."""
     sources = open_sources(
-        settings, state.source_metrics, clock, timer, tracing.upstream if tracing else None
+        settings, state.source_metrics, clock, timer, redis, tracing.upstream if tracing else None
     )
     await sources.start()
     changes = ChangeFeed(
         settings.cache,
         state.source_metrics,
-        clock,
+        redis,
         queue_size=settings.subscriptions.queue_size,
         forget_locally=sources.forget_locally,
     )
@@ -79,7 +81,7 @@ async def run_gateway(
         timeout=settings.auth.jwt.jwks_timeout_seconds if settings.auth.jwt else 5,
         follow_redirects=False,
     )
-    rate_limiter = IdentityRateLimiter.open(settings.limits.rate)
+    rate_limiter = IdentityRateLimiter.open(settings.limits.rate, redis)
     runtime = Runtime(sources, changes, _authenticator(settings, auth_http, clock), rate_limiter)
     state.runtime = runtime
     state.ready = True
@@ -96,7 +98,6 @@ async def run_gateway(
         await changes.aclose()
         await sources.aclose()
         await auth_http.aclose()
-        await rate_limiter.aclose()
 
 
 def _authenticator(settings: Settings, http: httpx.AsyncClient, clock: Clock) -> Authenticator:

@@ -62,7 +62,8 @@ def test_fifty_concurrent_cold_queries_make_one_call_per_source_with_redis(
         CG_CACHE__REDIS_PREFIX=redis_prefix,
         # A generous deadline: with a frozen clock, one slow operation would skip Redis for
         # good, and the runs would no longer be about Redis.
-        CG_CACHE__REDIS_TIMEOUT="30",
+        CG_REDIS__COMMAND_TIMEOUT="30",
+        CG_REDIS__CONNECT_TIMEOUT="30",
     )
     client = redis.Redis.from_url(REDIS_URL)
 
@@ -104,7 +105,8 @@ def test_a_redis_miss_answered_after_the_fetch_landed_starts_no_second_fetch(
             sandbox.url,
             CG_CACHE__REDIS_URL=f"redis://127.0.0.1:{proxy.port}/0",
             CG_CACHE__REDIS_PREFIX=redis_prefix,
-            CG_CACHE__REDIS_TIMEOUT="60",
+            CG_REDIS__COMMAND_TIMEOUT="60",
+            CG_REDIS__CONNECT_TIMEOUT="60",
         )
         with start_gateway(settings, clock=ManualClock()) as url:
 
@@ -140,7 +142,8 @@ def test_an_invalidation_while_redis_answers_is_not_undone_by_the_answer(
             sandbox.url,
             CG_CACHE__REDIS_URL=f"redis://127.0.0.1:{proxy.port}/0",
             CG_CACHE__REDIS_PREFIX=redis_prefix,
-            CG_CACHE__REDIS_TIMEOUT="60",
+            CG_REDIS__COMMAND_TIMEOUT="60",
+            CG_REDIS__CONNECT_TIMEOUT="60",
         )
         with replica(settings, clock) as one, replica(settings, clock) as two:
             before = one.query(query)["data"]["customer"]["city"]
