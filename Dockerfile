@@ -1,17 +1,25 @@
 # The gateway's image: dependencies at the versions the test suite passed with
-# (constraints.txt), built in one stage and copied into a slim one without pip's leftovers.
+# (constraints.txt), built in one stage and copied into a slim one without pip or npm.
 #   docker build -t customer-graph .                      (add --build-arg EXTRAS=otel for tracing)
 #   docker run -v ./gateway.toml:/etc/customer-graph/gateway.toml:ro -p 8000:8000 customer-graph
 # docs/deployment.md has the compose stack, the Kubernetes manifests and the Helm chart.
 
+FROM node:20-bookworm-slim AS node
+
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# npm, for GraphiQL's files only (`customer-graph graphiql-assets` runs `npm pack`); it stays
+# in this stage.
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+COPY --from=node /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/npm
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm
 RUN python -m venv /opt/customer-graph
 ENV PATH=/opt/customer-graph/bin:$PATH
 WORKDIR /src
 # Optional extras, e.g. --build-arg EXTRAS=otel for tracing (docs/operations.md).
 ARG EXTRAS=""
 COPY constraints.txt pyproject.toml README.md ./
+COPY core core
 COPY schema schema
 COPY resolvers resolvers
 COPY datasources datasources
@@ -19,8 +27,10 @@ COPY auth auth
 COPY gateway gateway
 COPY sandbox sandbox
 # A wheel, not an editable install: the runtime stage gets no source tree to point back to.
-# pip and setuptools go: nothing is installed at run time (116 MB of venv is left).
+# GraphiQL's pinned, integrity-checked files go into the installed package (4 MB). pip and
+# setuptools go: nothing is installed at run time (121 MB of venv is left).
 RUN pip install -c constraints.txt ".${EXTRAS:+[$EXTRAS]}" \
+    && customer-graph graphiql-assets \
     && python -m pip uninstall --yes setuptools pip
 
 FROM python:3.11-slim-bookworm

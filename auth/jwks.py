@@ -8,14 +8,14 @@ a ``kid`` we do not know (the provider rotated its keys), at most once per
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from typing import Any
 
 import httpx
 import structlog
 from jwt import PyJWK, PyJWKError
 
-from core import AuthUnavailable
+from core import AuthUnavailable, Clock
 
 log = structlog.get_logger("customer_graph.auth")
 
@@ -34,7 +34,7 @@ class JwksCache:
         algorithms: Collection[str],
         cache_seconds: float,
         min_refresh_seconds: float,
-        clock: Callable[[], float],
+        clock: Clock,
     ) -> None:
         self._url = url
         self._http = http

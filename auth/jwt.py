@@ -8,14 +8,14 @@ injected clock so tests can move it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import jwt
 
 from auth.config import SYMMETRIC_ALGORITHMS, JwtSettings
 from auth.jwks import JwksCache
-from core import Unauthenticated
+from core import Clock, Unauthenticated
 
 _FAILURES: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
     (jwt.InvalidSignatureError, "token signature is invalid"),
@@ -35,7 +35,7 @@ class TokenVerifier:
         settings: JwtSettings,
         *,
         jwks: JwksCache | None,
-        clock: Callable[[], float],
+        clock: Clock,
     ) -> None:
         self._settings = settings
         self._jwks = jwks

@@ -9,9 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Callable
 
-from core import Unauthenticated
+from core import Clock, Unauthenticated
 
 _TIMESTAMP = re.compile(r"\d{1,12}")
 _PREFIX = "sha256="
@@ -20,7 +19,7 @@ _PREFIX = "sha256="
 class WebhookSignature:
     """Checks (and, for senders and tests, makes) the signature of one source's notices."""
 
-    def __init__(self, secret: str, *, tolerance: float, clock: Callable[[], float]) -> None:
+    def __init__(self, secret: str, *, tolerance: float, clock: Clock) -> None:
         self._key = secret.encode()
         self._tolerance = tolerance
         self._clock = clock

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -53,7 +53,7 @@ from auth import (
     TokenVerifier,
     bearer_token,
 )
-from core import BadRequest, GatewayError, OperationResolutionFailed, SystemTimer, Timer
+from core import BadRequest, Clock, GatewayError, OperationResolutionFailed, SystemTimer, Timer
 from datasources import ChangeFeed, RequestBudget, SourceMetrics, SourceSet
 from gateway.apq import (
     MemoryQueryStore,
@@ -394,7 +394,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
 def create_app(
     settings: Settings,
     *,
-    clock: Callable[[], float] = time.time,
+    clock: Clock = time.time,
     timer: Timer | None = None,
     tracing: RequestTracing | None = None,
 ) -> Starlette:
@@ -517,9 +517,7 @@ def create_app(
     return app
 
 
-def _authenticator(
-    settings: Settings, http: httpx.AsyncClient, clock: Callable[[], float]
-) -> Authenticator:
+def _authenticator(settings: Settings, http: httpx.AsyncClient, clock: Clock) -> Authenticator:
     jwt = settings.auth.jwt
     tokens = None
     if jwt is not None:

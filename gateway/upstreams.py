@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-from core import Timer
+from core import Clock, Timer
 from datasources import SourceConfig, SourceMetrics, SourceSet, UpstreamTracer
 from gateway.settings import Settings
 
@@ -15,7 +13,7 @@ from gateway.settings import Settings
 def open_sources(
     settings: Settings,
     metrics: SourceMetrics,
-    clock: Callable[[], float],
+    clock: Clock,
     timer: Timer,
     tracer: UpstreamTracer | None = None,
 ) -> SourceSet:

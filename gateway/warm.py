@@ -28,7 +28,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from core import GatewayError, SystemTimer, Timer
+from core import Clock, GatewayError, SystemTimer, Timer
 from datasources import CacheWarmer, RequestBudget, SourceMetrics
 from gateway.settings import Settings
 from gateway.upstreams import open_sources
@@ -100,7 +100,7 @@ async def warm(
     report: WarmReport,
     *,
     on_page: Callable[[WarmReport], None] = lambda report: None,
-    clock: Callable[[], float] = time.time,
+    clock: Clock = time.time,
     timer: Timer | None = None,
 ) -> None:
     """Warm the cache as ``options`` say, keeping ``report`` current; ``on_page`` runs after

@@ -11,7 +11,7 @@ the secret or the signature.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from auth import WebhookSignature
-from core import GatewayError, NotFound, PayloadTooLarge, UnsupportedMediaType
+from core import Clock, GatewayError, NotFound, PayloadTooLarge, UnsupportedMediaType
 from datasources import (
     ChangeFeed,
     ChangeNoticeReader,
@@ -39,9 +39,7 @@ log = structlog.get_logger("customer_graph.webhooks")
 class _Receiver:
     """One source's webhook: its settings, signature check and body reader."""
 
-    def __init__(
-        self, name: str, config: SourceConfig, secret: str, clock: Callable[[], float]
-    ) -> None:
+    def __init__(self, name: str, config: SourceConfig, secret: str, clock: Clock) -> None:
         assert config.webhook is not None
         self.settings: WebhookConfig = config.webhook
         self.signature = WebhookSignature(secret, tolerance=self.settings.tolerance, clock=clock)
@@ -57,7 +55,7 @@ class WebhookEndpoint:
         sources: Mapping[str, SourceConfig],
         secrets: Mapping[str, str],
         app_state: Any,
-        clock: Callable[[], float],
+        clock: Clock,
     ) -> None:
         self._receivers: dict[str, _Receiver] = {}
         for name, config in sources.items():

@@ -10,7 +10,6 @@ import contextlib
 import csv
 import io
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -19,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 
 from bench.servers import cli_command, free_port
+from tests.tools import haproxy_binary
 
 REPO = Path(__file__).resolve().parent.parent
 HAPROXY_CONFIG = REPO / "deploy" / "haproxy" / "haproxy.cfg"
@@ -37,28 +36,6 @@ def wait_for(condition: Callable[[], bool], timeout: float = 20.0, what: str = "
     while not condition():
         assert time.monotonic() < give_up, f"{what} did not hold within {timeout:.0f} s"
         time.sleep(0.05)
-
-
-def haproxy_binary() -> str:
-    """HAProxy's path, installed from Debian's packages when missing and possible.
-
-    Skipped when it cannot be had, except in CI (``CI`` set), where that fails the test.
-    """
-    found = shutil.which("haproxy")
-    if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        install = ["apt-get", "install", "-y", "-q", "-o", "DPkg::Lock::Timeout=120", "haproxy"]
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        if subprocess.run(install, env=env, capture_output=True, check=False).returncode:
-            # A fresh machine may have no package lists yet.
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True, check=False)
-            subprocess.run(install, env=env, capture_output=True, check=False)
-        found = shutil.which("haproxy")
-    if found is None:
-        reason = "haproxy is not installed and could not be installed (apt-get install haproxy)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI needs it")
-        pytest.skip(f"{reason}; CI is unset, so the test is skipped")
-    return found
 
 
 @dataclass
@@ -110,9 +87,11 @@ def replicas(count: int, env: Mapping[str, str], log_dir: Path) -> Iterator[list
                 Replica(f"replica{index}", f"http://127.0.0.1:{port}", process, log_path)
             )
         for replica in started:
+            # Generous: three interpreters starting at once on a shared 2-core machine.
             wait_for(
                 lambda r=replica: r.process.poll() is not None or _ready(r.url),  # type: ignore[misc]
-                what=f"{replica.name} ready",
+                timeout=90,
+                what=f"{replica.name} ready (its log: {replica.log_path})",
             )
             assert replica.process.poll() is None, f"{replica.name} exited:\n{replica.log()}"
         yield started

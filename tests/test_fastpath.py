@@ -12,6 +12,7 @@ import strawberry
 from graphql import ExecutionResult as GraphQLResult
 from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.permission import BasePermission, PermissionExtension
+from structlog.testing import capture_logs
 
 from gateway.settings import DEFAULT_CONFIG, load_settings
 from schema import build_schema
@@ -345,6 +346,21 @@ def test_prepared_operations_run_only_where_every_extension_is_honoured(
     assert asyncio.run(run()) == [{"echo": "x"}, {"echo": "y"}, {"echo": "z"}]
     # The first run prepares the text; the next two skip Strawberry's hooks where allowed.
     assert (_fast_path(fast).planned, _fast_path(fast).prepared) == (3, prepared)
+
+
+@pytest.mark.parametrize("extension", [_Counting, _Masked])
+def test_the_extension_that_closes_the_prepared_lane_is_named_in_the_log(
+    extension: Any,
+) -> None:
+    with capture_logs() as logs:
+        FastPathSchema(query=Query, extensions=[ParserCache, extension])
+    assert [e for e in logs if e["event"] == "prepared operations are off"] == [
+        {
+            "event": "prepared operations are off",
+            "closed_by": extension.__qualname__,
+            "log_level": "warning",
+        }
+    ]
 
 
 def test_a_document_of_several_operations_is_prepared_per_operation() -> None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core import GatewayError, UpstreamTimeout
+from core import Clock, GatewayError, UpstreamTimeout
 from datasources.cache.coalesce import Flight, Flights
 from datasources.cache.entity import EntityCache
 from datasources.cache.entry import Entry, FieldSet
@@ -52,7 +52,7 @@ class CachedSource:
         client: SourceClient,
         cache: EntityCache,
         metrics: SourceMetrics,
-        clock: Callable[[], float],
+        clock: Clock,
         *,
         coalesce: bool = True,
     ) -> None:

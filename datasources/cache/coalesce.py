@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 
 from core import GatewayError
-from datasources.cache.entry import FieldSet
+from datasources.cache.entry import FieldSet, covers
 
 log = structlog.get_logger("customer_graph.cache")
 
@@ -29,7 +29,7 @@ class Flight:
     task: asyncio.Task[Any] | None = None
 
     def covers(self, wanted: FieldSet) -> bool:
-        return self.fields is None or (wanted is not None and wanted <= self.fields)
+        return covers(self.fields, wanted)
 
 
 class Flights:

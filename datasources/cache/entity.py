@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
 import structlog
 
+from core import Clock
 from datasources.cache.codec import CacheDecodeError, RecordCodec
 from datasources.cache.entry import (
     Entry,
@@ -48,7 +49,7 @@ class EntityCache:
         config: CacheConfig,
         sources: Mapping[str, SourceConfig],
         metrics: SourceMetrics,
-        clock: Callable[[], float],
+        clock: Clock,
     ) -> None:
         self._sources = dict(sources)
         self._metrics = metrics

@@ -23,7 +23,12 @@ class Entry:
     fields: FieldSet
 
     def covers(self, wanted: FieldSet) -> bool:
-        return self.fields is None or (wanted is not None and wanted <= self.fields)
+        return covers(self.fields, wanted)
+
+
+def covers(held: FieldSet, wanted: FieldSet) -> bool:
+    """Whether what was fetched with ``held`` fields can serve a request for ``wanted``."""
+    return held is None or (wanted is not None and wanted <= held)
 
 
 def newest_covering(entries: Iterable[Entry], wanted: FieldSet) -> Entry | None:

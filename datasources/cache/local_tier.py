@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from cachetools import TTLCache
 
+from core import Clock
 from datasources.cache.entry import Entry, FieldSet, newest_covering
 
 
@@ -16,7 +17,7 @@ class LocalTier:
     is fresh is decided by its caller from ``stored_at``.
     """
 
-    def __init__(self, max_entries: int, retention: float, clock: Callable[[], float]) -> None:
+    def __init__(self, max_entries: int, retention: float, clock: Clock) -> None:
         self._entries: TTLCache[str, tuple[Entry, ...]] = TTLCache(
             maxsize=max_entries, ttl=retention, timer=clock
         )

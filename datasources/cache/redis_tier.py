@@ -18,6 +18,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from core import Clock
 from datasources.config import CacheConfig
 from datasources.metrics import SourceMetrics
 
@@ -32,9 +33,7 @@ Hashes = dict[str, dict[str, bytes]]
 class RedisTier:
     """Hashes of cached values with a lifetime, deletion, and a channel for invalidations."""
 
-    def __init__(
-        self, config: CacheConfig, metrics: SourceMetrics, clock: Callable[[], float]
-    ) -> None:
+    def __init__(self, config: CacheConfig, metrics: SourceMetrics, clock: Clock) -> None:
         url = config.redis_url or ""
         timeout = config.redis_timeout
         # Retries would multiply the deadline; the next request is the retry.

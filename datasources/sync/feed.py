@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 import structlog
 
-from core import ChangesMissed
+from core import ChangesMissed, Clock
 from datasources.cache import RedisTier
 from datasources.config import CacheConfig
 from datasources.metrics import SourceMetrics
@@ -109,7 +109,7 @@ class ChangeFeed:
         self,
         cache: CacheConfig,
         metrics: SourceMetrics,
-        clock: Callable[[], float],
+        clock: Clock,
         *,
         queue_size: int,
         forget_locally: ForgetLocally | None = None,

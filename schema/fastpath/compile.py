@@ -31,7 +31,6 @@ from graphql import (
     is_object_type,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
 
@@ -40,19 +39,17 @@ from schema.fastpath.permissions import context_permissions
 from schema.fastpath.plan import Completer, FieldSite, Plan
 from schema.fastpath.serialize import exact_serializers, leaf_serializer, passthrough_types
 from schema.fastpath.state import Prepare
+from schema.internals import convert_arguments, field_definition, graphql_schema, scalar_registry
 from schema.selections import Conditions, Unsupported, collect_fields
-
-# Where Strawberry keeps a field's StrawberryField (GraphQLCoreConverter.DEFINITION_BACKREF).
-_DEFINITION = "strawberry-definition"
 
 
 class PlanCompiler:
     """Compiles the query operations of one Strawberry schema."""
 
     def __init__(self, schema: strawberry.Schema) -> None:
-        self._schema = schema._schema
+        self._schema = graphql_schema(schema)
         self._config = schema.config
-        self._scalars = schema.schema_converter.scalar_registry
+        self._scalars = scalar_registry(schema)
 
     def compile(
         self,
@@ -155,8 +152,8 @@ class _Walk:
         if site.field is TypeNameMetaFieldDef:
             typename = site.parent.name
             return complete.value_entry(site, lambda _: typename)
-        definition = site.field.extensions.get(_DEFINITION)
-        if not isinstance(definition, StrawberryField):
+        definition = field_definition(site.field)
+        if definition is None:
             raise Unsupported(f"{site.parent.name}.{site.nodes[0].name.value} is not Strawberry's")
         if definition.is_basic_field:
             return complete.value_entry(site, self.getter(definition.python_name))

@@ -14,17 +14,16 @@ import strawberry
 import structlog
 from cachetools import LRUCache
 from graphql import DocumentNode, ExecutableDefinitionNode, ExecutionResult, Executor
-from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import MaskErrors
 from strawberry.types import ExecutionContext
 from strawberry.types import ExecutionResult as StrawberryResult
 from strawberry.types.graphql import OperationType
-from strawberry.utils.operation import get_first_operation
 
 from schema.fastpath.compile import PlanCompiler
 from schema.fastpath.execute import execute_plan
 from schema.fastpath.plan import Plan
 from schema.fastpath.prepared import PreparedExtension, PreparedOperation
+from schema.internals import get_first_operation, graphql_schema, optimized_is_awaitable
 from schema.selections import Unsupported, condition_variables
 
 log = structlog.get_logger("customer_graph.fastpath")
@@ -159,7 +158,7 @@ class FastPath:
         operation_extensions: dict[str, Any] | None,
     ) -> tuple[Plan, Executor[Any]] | None:
         executor = self._schema.execution_context_class.build(
-            self._schema._schema,
+            graphql_schema(self._schema),
             document,
             root_value,
             context_value,

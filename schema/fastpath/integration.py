@@ -14,12 +14,15 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 import strawberry
+import structlog
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from schema.fastpath.fast_path import DEFAULT_MAX_PLANS, FastPath
-from schema.fastpath.prepared import lane_extensions
+from schema.fastpath.prepared import honoured, lane_extensions
+
+log = structlog.get_logger("customer_graph.fastpath")
 
 
 class FastPathExtension(SchemaExtension):
@@ -51,9 +54,12 @@ class FastPathSchema(strawberry.Schema):
         if self.fast_path is not None:
             # Made once: prepared operations consult these instances, not per-request ones.
             extensions = super().get_extensions()
-            lane = None if any(map(_wraps_resolvers, extensions)) else lane_extensions(extensions)
-            if lane is not None:
-                self.fast_path.open_lane(lane)
+            closing = next((e for e in extensions if _closes_lane(e)), None)
+            if closing is None:
+                self.fast_path.open_lane(lane_extensions(extensions))
+            else:
+                # Every request then runs Strawberry's hooks: worth a line at start-up.
+                log.warning("prepared operations are off", closed_by=type(closing).__qualname__)
 
     async def execute(
         self,
@@ -101,3 +107,7 @@ class FastPathSchema(strawberry.Schema):
 def _wraps_resolvers(extension: SchemaExtension) -> bool:
     # An extension with a ``resolve`` hook must see every field resolve: plans skip them.
     return type(extension).resolve is not SchemaExtension.resolve
+
+
+def _closes_lane(extension: SchemaExtension) -> bool:
+    return _wraps_resolvers(extension) or not honoured(extension)

@@ -68,17 +68,15 @@ class PreparedOperation:
 HONOURED = (ParserCache, ValidationCache, DisableIntrospection, MaskErrors)
 
 
+def honoured(extension: SchemaExtension) -> bool:
+    """Whether prepared operations can do what this extension's hooks do."""
+    return isinstance(extension, PreparedExtension) or type(extension) in HONOURED
+
+
 def lane_extensions(
     extensions: list[SchemaExtension],
-) -> tuple[list[PreparedExtension], list[MaskErrors]] | None:
-    """The extensions prepared operations must consult, or None if one cannot be honoured."""
-    prepared: list[PreparedExtension] = []
-    masks: list[MaskErrors] = []
-    for extension in extensions:
-        if isinstance(extension, PreparedExtension):
-            prepared.append(extension)
-        elif type(extension) not in HONOURED:
-            return None
-        elif isinstance(extension, MaskErrors):
-            masks.append(extension)
+) -> tuple[list[PreparedExtension], list[MaskErrors]]:
+    """The extensions prepared operations must consult, of extensions all ``honoured``."""
+    prepared = [e for e in extensions if isinstance(e, PreparedExtension)]
+    masks = [e for e in extensions if isinstance(e, MaskErrors)]
     return prepared, masks

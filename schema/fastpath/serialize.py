@@ -15,7 +15,8 @@ from typing import Any
 
 from graphql import GraphQLBoolean, GraphQLID, GraphQLInt, GraphQLLeafType, GraphQLString
 from graphql.pyutils import Undefined, inspect
-from strawberry.schema.types.base_scalars import isoformat
+
+from schema.internals import isoformat
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
