@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 import limits
-import redis.asyncio
 import structlog
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import (
@@ -17,11 +16,11 @@ from limits.aio.strategies import (
     RateLimiter,
     SlidingWindowCounterRateLimiter,
 )
-from limits.errors import StorageError
+from limits.util import WindowStats
 
 from auth.config import RateLimitSettings
 from auth.identity import Identity
-from core import RateLimited
+from core import RateLimited, RedisHealth, RedisHealthBoard, RedisUnavailable
 
 log = structlog.get_logger("customer_graph.auth")
 
@@ -35,8 +34,10 @@ _STRATEGIES: dict[str, Callable[[Any], RateLimiter]] = {
 class IdentityRateLimiter:
     """Counts each identity's requests against its rate; ``RateLimited`` when over it.
 
-    When the shared storage is unreachable the request is let through and a warning is
-    logged: an outage of the counter store must not become an outage of the gateway.
+    When the shared storage is unavailable the request is let through: an outage of the
+    counter store must not become an outage of the gateway. Its ``RedisHealth`` bounds each
+    count by the command timeout and, once Redis failed, lets requests through without
+    asking it until it answers again (core/redis_health.py).
     """
 
     def __init__(
@@ -44,28 +45,28 @@ class IdentityRateLimiter:
         settings: RateLimitSettings,
         storage: Storage,
         *,
-        pool: redis.asyncio.ConnectionPool | None = None,
+        health: RedisHealth | None = None,
     ) -> None:
         self._settings = settings
         self._limiter = _STRATEGIES[settings.strategy](storage)
-        self._pool = pool
+        self._health = health
         self._items: dict[str, limits.RateLimitItem] = {}
 
     @classmethod
-    def open(cls, settings: RateLimitSettings) -> IdentityRateLimiter:
-        """A limiter over the storage ``settings.storage_url`` names; close with ``aclose``."""
+    def open(cls, settings: RateLimitSettings, redis: RedisHealthBoard) -> IdentityRateLimiter:
+        """A limiter over the storage ``settings.storage_url`` names; a Redis one shares
+        the client and health of that URL on ``redis``."""
         if settings.storage_url.startswith("memory://"):
             return cls(settings, MemoryStorage())
-        pool = redis.asyncio.ConnectionPool.from_url(
-            settings.storage_url, socket_connect_timeout=1, socket_timeout=1
-        )
+        health = redis.health(settings.storage_url)
         storage = RedisStorage(
             f"async+{settings.storage_url}",
             implementation="redispy",
-            wrap_exceptions=True,
-            connection_pool=pool,  # type: ignore[arg-type]  # passed on to redis-py
+            # redis-py's own errors, which RedisHealth knows.
+            wrap_exceptions=False,
+            connection_pool=health.client.connection_pool,  # type: ignore[arg-type]
         )
-        return cls(settings, storage, pool=pool)
+        return cls(settings, storage, health=health)
 
     def rate_for(self, identity: Identity) -> str | None:
         """The rate ``identity`` is held to; None means unlimited."""
@@ -83,15 +84,20 @@ class IdentityRateLimiter:
         if item is None:
             item = self._items[rate] = limits.parse(rate)
         key = (self._settings.key_prefix, identity.rate_limit_key)
-        try:
+
+        async def count() -> WindowStats | None:
             if await self._limiter.hit(item, *key):
+                return None
+            return await self._limiter.get_window_stats(item, *key)
+
+        if self._health is None:
+            stats = await count()
+        else:
+            try:
+                stats = await self._health.call("rate limit", count)
+            except RedisUnavailable:
                 return
-            stats = await self._limiter.get_window_stats(item, *key)
-        except StorageError as exc:
-            log.warning(
-                "rate limit storage unavailable; request allowed",
-                error=type(exc.storage_error).__name__,
-            )
+        if stats is None:
             return
         # The storage stamps windows with the wall clock, so the wait is measured with it too.
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
@@ -100,7 +106,3 @@ class IdentityRateLimiter:
             f"rate limit of {item} exceeded; retry after {retry_after} s",
             retry_after=retry_after,
         )
-
-    async def aclose(self) -> None:
-        if self._pool is not None:
-            await self._pool.aclose()

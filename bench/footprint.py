@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "SANDBOX_URL": sandbox.url,
             "CG_CACHE__REDIS_URL": args.redis,
             "CG_CACHE__REDIS_PREFIX": prefix,
-            "CG_CACHE__REDIS_TIMEOUT": "2",
+            "CG_REDIS__COMMAND_TIMEOUT": "2",
             # Room for every customer: the figure is per entry, not the bound.
             "CG_CACHE__L1_MAX_ENTRIES": str(args.customers + BATCH),
         }

@@ -1,4 +1,5 @@
-"""What every layer may import: the one error tree and the clocks. Imports nothing of ours."""
+"""What every layer may import: the one error tree, the clocks and the health of each Redis.
+Imports nothing of ours."""
 
 from core.clock import Clock, SystemTimer, Timer
 from core.errors import (
@@ -31,8 +32,16 @@ from core.errors import (
     UpstreamUnavailable,
     statuses,
 )
+from core.redis_health import (
+    REDIS_FAILURES,
+    RedisHealth,
+    RedisHealthBoard,
+    RedisPolicy,
+    RedisUnavailable,
+)
 
 __all__ = [
+    "REDIS_FAILURES",
     "AuthUnavailable",
     "BadRequest",
     "BadUserInput",
@@ -53,6 +62,10 @@ __all__ = [
     "PersistedQueryNotFound",
     "QueryLimitExceeded",
     "RateLimited",
+    "RedisHealth",
+    "RedisHealthBoard",
+    "RedisPolicy",
+    "RedisUnavailable",
     "SystemTimer",
     "Timer",
     "Unauthenticated",

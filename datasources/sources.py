@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from core import Clock, SystemTimer, Timer
+from core import Clock, RedisHealthBoard, RedisPolicy, SystemTimer, Timer
 from datasources.cache import CachedSource, EntityCache, Fetched
 from datasources.config import CacheConfig, SourceConfig
 from datasources.http import Records, SourceClient, upstream_auth
@@ -48,7 +48,8 @@ class SourceSet:
     ``secrets`` maps the environment variable names that the sources' auth tables mention to
     their values. ``clock`` (seconds) ages cached records and upstream access tokens.
     ``timer`` (monotonic) drives request deadlines, breakers, quotas and retry waits.
-    ``tracer``, when given, traces every upstream call.
+    ``tracer``, when given, traces every upstream call. ``redis`` holds the health of the
+    cache's Redis, shared with its other users; without it the set keeps its own.
     """
 
     def __init__(
@@ -61,6 +62,7 @@ class SourceSet:
         secrets: Mapping[str, str] | None = None,
         timer: Timer | None = None,
         tracer: UpstreamTracer | None = None,
+        redis: RedisHealthBoard | None = None,
     ) -> None:
         cache = cache or CacheConfig()
         self._configs = dict(configs)
@@ -83,7 +85,9 @@ class SourceSet:
             )
             for name, cfg in configs.items()
         }
-        self._cache = EntityCache(cache, configs, metrics, clock)
+        self._own_redis = redis is None
+        self._redis = redis or RedisHealthBoard(RedisPolicy(), timer)
+        self._cache = EntityCache(cache, configs, metrics, clock, self._redis)
         self._cached = {
             name: CachedSource(client, self._cache, metrics, clock, coalesce=cache.coalesce)
             for name, client in self._clients.items()
@@ -250,4 +254,6 @@ class SourceSet:
     async def aclose(self) -> None:
         await asyncio.gather(*(source.aclose() for source in self._cached.values()))
         await self._cache.aclose()
+        if self._own_redis:
+            await self._redis.aclose()
         await asyncio.gather(*(client.aclose() for client in self._http.values()))

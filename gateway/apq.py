@@ -15,10 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import redis.asyncio as redis
-import structlog
 from cachetools import LRUCache
-from redis.exceptions import RedisError
 from strawberry.http import GraphQLRequestData
 
 from core import (
@@ -26,15 +23,19 @@ from core import (
     PersistedQueryHashMismatch,
     PersistedQueryInvalid,
     PersistedQueryNotFound,
+    RedisHealth,
+    RedisHealthBoard,
+    RedisUnavailable,
 )
-
-log = structlog.get_logger("customer_graph.apq")
+from gateway.settings import ConfigError, Settings
 
 
 class QueryStore(Protocol):
     async def get(self, sha256: str) -> str | None: ...
 
     async def put(self, sha256: str, query: str) -> None: ...
+
+    async def aclose(self) -> None: ...
 
 
 class MemoryQueryStore:
@@ -49,30 +50,39 @@ class MemoryQueryStore:
     async def put(self, sha256: str, query: str) -> None:
         self._queries[sha256] = query
 
+    async def aclose(self) -> None:
+        self._queries.clear()
+
 
 class RedisQueryStore:
-    """Registered documents shared by replicas; an unreachable Redis is a miss, not an error."""
+    """Registered documents shared by replicas; an unavailable Redis is a miss, not an error
+    (the client then sends the text again)."""
 
-    def __init__(self, client: redis.Redis, prefix: str, ttl: float | None) -> None:
-        self._client = client
+    def __init__(self, health: RedisHealth, prefix: str, ttl: float | None) -> None:
+        self._health = health
         self._prefix = prefix
         self._ttl = int(ttl) if ttl else None
 
     async def get(self, sha256: str) -> str | None:
+        client = self._health.client
         try:
-            found = await self._client.get(self._prefix + sha256)
-        except (RedisError, OSError) as exc:
-            log.warning("persisted query store unavailable", error=type(exc).__name__)
+            found = await self._health.call("apq get", lambda: client.get(self._prefix + sha256))
+        except RedisUnavailable:
             return None
         if found is None:
             return None
         return found.decode() if isinstance(found, bytes) else str(found)
 
     async def put(self, sha256: str, query: str) -> None:
+        client = self._health.client
+        key, value = self._prefix + sha256, query.encode()
         try:
-            await self._client.set(self._prefix + sha256, query.encode(), ex=self._ttl)
-        except (RedisError, OSError) as exc:
-            log.warning("persisted query store unavailable", error=type(exc).__name__)
+            await self._health.call("apq put", lambda: client.set(key, value, ex=self._ttl))
+        except RedisUnavailable:
+            return
+
+    async def aclose(self) -> None:
+        """Nothing of its own to close: the client is its ``RedisHealth``'s."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,9 @@ class PersistedQueries:
         self._store = store
         self._allow_list = allow_list
 
+    async def aclose(self) -> None:
+        await self._store.aclose()
+
     async def resolve(self, request: GraphQLRequestData) -> None:
         """Set ``request.query`` from the persisted document, or raise why it cannot be."""
         wanted = _requested_hash(request.extensions)
@@ -162,3 +175,22 @@ def _requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
 
 def _not_allowed() -> OperationNotAllowed:
     return OperationNotAllowed("only operations on this gateway's allow list run here")
+
+
+def persisted_queries(settings: Settings, redis: RedisHealthBoard) -> PersistedQueries | None:
+    """The persisted queries ``settings.apq`` describes, or None when they are off; a
+    ``ConfigError`` for an allow list that cannot be read."""
+    apq = settings.apq
+    if not apq.enabled:
+        return None
+    allow_list = None
+    if apq.allow_list is not None:
+        try:
+            allow_list = load_allow_list(apq.allow_list)
+        except ValueError as exc:
+            raise ConfigError([f"apq.allow_list: {exc}"]) from None
+    store: QueryStore = MemoryQueryStore(apq.max_entries)
+    if apq.store == "redis" and settings.cache.redis_url:
+        health = redis.health(settings.cache.redis_url)
+        store = RedisQueryStore(health, f"{settings.cache.redis_prefix}apq:", apq.redis_ttl)
+    return PersistedQueries(store, allow_list)

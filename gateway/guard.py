@@ -7,16 +7,14 @@ keys cannot be fetched. The identity of an accepted request travels in the reque
 
 from __future__ import annotations
 
-from typing import Any
-
 import structlog
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from auth import Authenticator, IdentityRateLimiter
 from core import AuthUnavailable, RateLimited, Unauthenticated
 from gateway.responses import error_response
+from gateway.runtime import GatewayState
 
 log = structlog.get_logger("customer_graph.gateway")
 
@@ -24,10 +22,12 @@ log = structlog.get_logger("customer_graph.gateway")
 class AuthGuard:
     """Wraps the GraphQL endpoint; lets through only authenticated callers within their rate."""
 
-    def __init__(self, app: ASGIApp, app_state: Any, *, realm: str, api_key_header: str) -> None:
+    def __init__(
+        self, app: ASGIApp, state: GatewayState, *, realm: str, api_key_header: str
+    ) -> None:
         self._app = app
         # Authenticator and rate limiter are opened in the lifespan, after this is built.
-        self._state = app_state
+        self._state = state
         self._realm = realm
         self._api_key_header = api_key_header
 
@@ -47,8 +47,8 @@ class AuthGuard:
             await response(scope, receive, send)
 
     async def _refusal(self, request: Request) -> Response | None:
-        authenticator: Authenticator = self._state.authenticator
-        rate_limiter: IdentityRateLimiter = self._state.rate_limiter
+        runtime = self._state.started
+        authenticator, rate_limiter = runtime.authenticator, runtime.rate_limiter
         authorization = request.headers.get("authorization")
         api_key = request.headers.get(self._api_key_header)
         address = request.client.host if request.client else "unknown"

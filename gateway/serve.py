@@ -48,7 +48,7 @@ class GatewayServer(uvicorn.Server):
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         if self._stop_at is None and not self.should_exit:
-            self._app.state.ready = False
+            self._app.state.gateway.ready = False
             self._stop_at = self._timer.now() + self._delay
             log.info("shutting down: not ready, still serving", delay=self._delay)
             return

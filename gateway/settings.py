@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails
 
 from auth import AuthSettings, LimitsSettings
+from core import RedisPolicy
 from datasources.config import (
     CacheConfig,
     SourceConfig,
@@ -239,6 +240,8 @@ class Settings(BaseModel):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     cache: CacheConfig = Field(default_factory=CacheConfig)
+    # Every Redis the gateway uses: the cache's, the persisted queries', the rate limits'.
+    redis: RedisPolicy = Field(default_factory=RedisPolicy)
     apq: PersistedQuerySettings = Field(default_factory=PersistedQuerySettings)
     compression: CompressionSettings = Field(default_factory=CompressionSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-from core import Clock, Timer
+from core import Clock, RedisHealthBoard, Timer
 from datasources import SourceConfig, SourceMetrics, SourceSet, UpstreamTracer
 from gateway.settings import Settings
 
@@ -15,6 +15,7 @@ def open_sources(
     metrics: SourceMetrics,
     clock: Clock,
     timer: Timer,
+    redis: RedisHealthBoard,
     tracer: UpstreamTracer | None = None,
 ) -> SourceSet:
     """The configured sources with their HTTP clients and cache; close with ``SourceSet.aclose``."""
@@ -38,4 +39,5 @@ def open_sources(
         secrets=settings.secrets,
         timer=timer,
         tracer=tracer,
+        redis=redis,
     )

@@ -28,7 +28,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from core import Clock, GatewayError, SystemTimer, Timer
+from core import Clock, GatewayError, RedisHealthBoard, SystemTimer, Timer
 from datasources import CacheWarmer, RequestBudget, SourceMetrics
 from gateway.settings import Settings
 from gateway.upstreams import open_sources
@@ -108,7 +108,8 @@ async def warm(
     timer = timer or SystemTimer()
     registry = CollectorRegistry()
     metrics = SourceMetrics(registry)
-    sources = open_sources(settings, metrics, clock, timer)
+    redis_health = RedisHealthBoard(settings.redis, timer, registry)
+    sources = open_sources(settings, metrics, clock, timer, redis_health)
     report.resume_after = options.after
     try:
         try:
@@ -169,8 +170,12 @@ async def warm(
         report.finished = report.error is None
     finally:
         report.calls = _totals(metrics.requests, "source")
-        report.redis_errors = sum(_totals(metrics.redis_errors, "operation").values())
+        # Stores that failed, and those not tried while Redis was backing off.
+        report.redis_errors = sum(_totals(metrics.redis_errors, "operation").values()) + int(
+            _sum_of(registry, "customer_graph_redis_skipped_total")
+        )
         await sources.aclose()
+        await redis_health.aclose()
 
 
 def _totals(counter: Counter, label: str) -> dict[str, int]:
@@ -182,6 +187,15 @@ def _totals(counter: Counter, label: str) -> dict[str, int]:
                 key = sample.labels[label]
                 totals[key] = totals.get(key, 0) + int(sample.value)
     return totals
+
+
+def _sum_of(registry: CollectorRegistry, sample_name: str) -> float:
+    return sum(
+        sample.value
+        for family in registry.collect()
+        for sample in family.samples
+        if sample.name == sample_name
+    )
 
 
 def run_warm(settings: Settings, options: WarmOptions, out: Console, err: Console) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 import structlog
 from starlette.requests import Request
@@ -22,15 +21,13 @@ from starlette.responses import JSONResponse, Response
 from auth import WebhookSignature
 from core import Clock, GatewayError, NotFound, PayloadTooLarge, UnsupportedMediaType
 from datasources import (
-    ChangeFeed,
     ChangeNoticeReader,
     CustomerChanged,
     SourceConfig,
-    SourceMetrics,
-    SourceSet,
 )
 from datasources.config import WebhookConfig
 from gateway.responses import error_response
+from gateway.runtime import GatewayState
 from gateway.settings import ConfigError
 
 log = structlog.get_logger("customer_graph.webhooks")
@@ -48,13 +45,13 @@ class _Receiver:
 
 class WebhookEndpoint:
     """The Starlette endpoint for every source's webhook; sources and the change feed are
-    read from the app state, where the lifespan puts them."""
+    those of the gateway's runtime."""
 
     def __init__(
         self,
         sources: Mapping[str, SourceConfig],
         secrets: Mapping[str, str],
-        app_state: Any,
+        state: GatewayState,
         clock: Clock,
     ) -> None:
         self._receivers: dict[str, _Receiver] = {}
@@ -68,14 +65,14 @@ class WebhookEndpoint:
                     [f"sources.{name}.webhook.secret_env: no secret for {name!r}'s webhook"]
                 )
             self._receivers[name] = _Receiver(name, config, secret, clock)
-        self._state = app_state
+        self._state = state
         self._clock = clock
 
     async def handle(self, request: Request) -> Response:
         """Check, read and apply one notice; the JSON answer says what was done or why not."""
         name = request.path_params["source"]
         client = request.client.host if request.client else "unknown"
-        metrics: SourceMetrics = self._state.source_metrics
+        metrics = self._state.source_metrics
         try:
             changed = await self._accept(name, request)
         except GatewayError as exc:
@@ -116,8 +113,8 @@ class WebhookEndpoint:
             request.headers.get(settings.timestamp_header),
         )
         notice = receiver.reader.read(body)
-        sources: SourceSet = self._state.sources
-        changes: ChangeFeed = self._state.changes
+        runtime = self._state.started
+        sources, changes = runtime.sources, runtime.changes
         await sources.invalidate(name, notice.customer_ids)
         at = datetime.fromtimestamp(self._clock(), UTC)
         changed = [CustomerChanged(cid, name, notice.event, at) for cid in notice.customer_ids]

@@ -132,7 +132,7 @@ class ManualClock:
 
 async def _invalidate(request: Request) -> Response:
     body = await request.json()
-    await request.app.state.sources.invalidate(body["source"], body["ids"])
+    await request.app.state.gateway.started.sources.invalidate(body["source"], body["ids"])
     return JSONResponse({"ok": True})
 
 

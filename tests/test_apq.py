@@ -87,7 +87,8 @@ def test_registrations_are_shared_through_redis(
         CG_CACHE__REDIS_URL=REDIS_URL,
         CG_CACHE__REDIS_PREFIX=redis_prefix,
         CG_APQ__STORE="redis",
-        CG_CACHE__REDIS_TIMEOUT="2",
+        CG_REDIS__COMMAND_TIMEOUT="2",
+        CG_REDIS__CONNECT_TIMEOUT="2",
     )
     with start_gateway(settings) as one_url, start_gateway(settings) as two_url:
         one, two = Gateway(one_url), Gateway(two_url)

@@ -26,7 +26,8 @@ def shared_settings(sandbox: Sandbox, prefix: str, **env: str) -> Settings:
         sandbox.url,
         CG_CACHE__REDIS_URL=REDIS_URL,
         CG_CACHE__REDIS_PREFIX=prefix,
-        CG_CACHE__REDIS_TIMEOUT="2",
+        CG_REDIS__COMMAND_TIMEOUT="2",
+        CG_REDIS__CONNECT_TIMEOUT="2",
         **env,
     )
 
@@ -73,4 +74,6 @@ def test_redis_outage_degrades_to_local_cache_and_upstreams(
         sandbox.reset()
         assert gateway.query(ALL_SOURCES, {"ids": ids(1, 10)}) == first
         assert sandbox.calls() == NO_CALLS
-        assert metric(gateway, "customer_graph_cache_redis_errors_total", operation="get") >= 1
+        # Its first failure marked it down for every user: later reads were not even tried.
+        assert metric(gateway, "customer_graph_redis_up", redis="127.0.0.1:1/0") == 0
+        assert metric(gateway, "customer_graph_redis_skipped_total", redis="127.0.0.1:1/0") >= 1

@@ -138,7 +138,7 @@ def pairs(sandbox_server: Sandbox) -> Iterator[dict[str, GatewayPair]]:
 
 
 def _fast_path(app: Starlette) -> FastPath | None:
-    fast_path: FastPath | None = app.state.fast_path
+    fast_path: FastPath | None = app.state.gateway.fast_path
     return fast_path
 
 

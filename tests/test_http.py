@@ -86,7 +86,7 @@ def test_a_repeated_query_is_answered_as_the_first_time(sandbox: Sandbox) -> Non
             answers.append(httpx.post(f"{url}/graphql", json=payload, timeout=10))
             assert sandbox.calls() == {"crm": 1, "orders": 1, "loyalty": 1, "preferences": 0}
     # The second and third ran prepared.
-    assert (app.state.fast_path.planned, app.state.fast_path.prepared) == (3, 2)
+    assert (app.state.gateway.fast_path.planned, app.state.gateway.fast_path.prepared) == (3, 2)
 
     def comparable(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
         headers = [(k, v) for k, v in response.headers.items() if k not in _PER_REQUEST]

@@ -153,7 +153,7 @@ def test_limits_hold_for_an_operation_already_run(
 
     assert as_staff == again_as_staff
     assert len(as_staff["data"]["customers"]) == 20
-    assert app.state.fast_path.prepared == 2
+    assert app.state.gateway.fast_path.prepared == 2
     assert _refused(as_partner, "cost")["extensions"]["actual"] == 61
     assert _refused(too_long, "listSize")["extensions"]["actual"] == 1001
     assert calls == 0

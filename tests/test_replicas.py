@@ -63,7 +63,8 @@ def cluster(sandbox_server: Sandbox, tmp_path_factory: pytest.TempPathFactory) -
             "CG_CACHE__REDIS_URL": REDIS_URL,
             "CG_CACHE__REDIS_PREFIX": prefix,
             # Generous on a loaded 2-core machine: one slow answer would skip Redis for 5 s.
-            "CG_CACHE__REDIS_TIMEOUT": "2",
+            "CG_REDIS__COMMAND_TIMEOUT": "2",
+            "CG_REDIS__CONNECT_TIMEOUT": "2",
             "CG_APQ__STORE": "redis",
             "CG_LIMITS__RATE__STORAGE_URL": REDIS_URL,
             "CG_LIMITS__RATE__KEY_PREFIX": f"{prefix}rate",

@@ -82,7 +82,7 @@ def test_twenty_clients_under_thirty_percent_failures_all_get_answers(
         grown = tracemalloc.get_traced_memory()[0] - before
         tracemalloc.stop()
         # White-box: the breakers' bookkeeping must stay bounded under sustained faults.
-        breakers = [c.guard.breaker for c in app.state.sources._clients.values()]
+        breakers = [c.guard.breaker for c in app.state.gateway.started.sources._clients.values()]
 
     assert seen["requests"] >= CLIENTS
     assert seen["status 200"] == seen["requests"]

@@ -61,4 +61,4 @@ def test_shutdown_turns_unready_first_then_lets_in_flight_requests_finish(
     }
     thread.join(10)
     assert not thread.is_alive()
-    assert app.state.sources.closed
+    assert app.state.gateway.started.sources.closed

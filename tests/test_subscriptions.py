@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core import ChangesMissed
+from core import ChangesMissed, RedisHealthBoard, RedisPolicy, SystemTimer
 from datasources import CacheConfig, ChangeFeed, CustomerChanged, SourceMetrics
 from gateway.app import create_app
 from sandbox.server import run_in_thread
@@ -201,7 +201,8 @@ def test_change_sent_to_one_replica_reaches_a_subscriber_of_another(
         sandbox.url,
         CG_CACHE__REDIS_URL=REDIS_URL,
         CG_CACHE__REDIS_PREFIX=redis_prefix,
-        CG_CACHE__REDIS_TIMEOUT="2",
+        CG_REDIS__COMMAND_TIMEOUT="2",
+        CG_REDIS__CONNECT_TIMEOUT="2",
         **webhook_env(),
     )
     with ExitStack() as stack:
@@ -255,9 +256,8 @@ def test_a_subscriber_that_falls_behind_is_told_it_missed_changes() -> None:
     async def scenario() -> list[str]:
         from prometheus_client import CollectorRegistry
 
-        feed = ChangeFeed(
-            CacheConfig(), SourceMetrics(CollectorRegistry()), ManualClock(), queue_size=2
-        )
+        redis = RedisHealthBoard(RedisPolicy(), SystemTimer())
+        feed = ChangeFeed(CacheConfig(), SourceMetrics(CollectorRegistry()), redis, queue_size=2)
         at = datetime.fromtimestamp(NOW, UTC)
         heard: list[str] = []
         async with feed.subscribe(["1", "2", "3"]) as subscription:
@@ -269,6 +269,7 @@ def test_a_subscriber_that_falls_behind_is_told_it_missed_changes() -> None:
             except ChangesMissed:
                 heard.append("missed")
         await feed.aclose()
+        await redis.aclose()
         return heard
 
     # Customer 9 is not subscribed to and takes no room; the third batch overflows, and the

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 import structlog
 
-from core import Clock
+from core import Clock, RedisHealthBoard
 from datasources.cache.codec import CacheDecodeError, RecordCodec
 from datasources.cache.entry import (
     Entry,
@@ -50,6 +50,7 @@ class EntityCache:
         sources: Mapping[str, SourceConfig],
         metrics: SourceMetrics,
         clock: Clock,
+        redis: RedisHealthBoard,
     ) -> None:
         self._sources = dict(sources)
         self._metrics = metrics
@@ -63,7 +64,9 @@ class EntityCache:
                     )
                     metrics.cache_entries.labels(name).set_function(tier.__len__)
         self._remote = (
-            RedisTier(config, metrics, clock) if self._local and config.redis_url else None
+            RedisTier(redis.health(config.redis_url), metrics)
+            if self._local and config.redis_url
+            else None
         )
         self._codecs = {name: RecordCodec(source.entity) for name, source in sources.items()}
         self._prefixes = {

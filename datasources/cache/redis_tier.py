@@ -1,8 +1,9 @@
 """The tier shared by replicas: Redis, used only while it answers quickly.
 
-Every operation has a short deadline. A failure is logged and counted, and Redis is then left
-alone for ``redis_retry_after`` seconds, so an outage costs one timeout, not one per request:
-the gateway goes on with its local tier and the upstreams.
+Every operation has the command timeout of the URL's ``RedisHealth``. A failure is counted,
+and that Redis is then left alone by all of its users until a probe gets an answer
+(core/redis_health.py), so an outage costs one timeout, not one per request: the gateway
+goes on with its local tier and the upstreams.
 """
 
 from __future__ import annotations
@@ -12,17 +13,8 @@ import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
-import redis.asyncio as redis
-import structlog
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
-
-from core import Clock
-from datasources.config import CacheConfig
+from core import REDIS_FAILURES, RedisHealth, RedisUnavailable
 from datasources.metrics import SourceMetrics
-
-log = structlog.get_logger("customer_graph.cache")
 
 T = TypeVar("T")
 
@@ -33,24 +25,12 @@ Hashes = dict[str, dict[str, bytes]]
 class RedisTier:
     """Hashes of cached values with a lifetime, deletion, and a channel for invalidations."""
 
-    def __init__(self, config: CacheConfig, metrics: SourceMetrics, clock: Clock) -> None:
-        url = config.redis_url or ""
-        timeout = config.redis_timeout
-        # Retries would multiply the deadline; the next request is the retry.
-        self._client = redis.Redis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=Retry(NoBackoff(), 0),
-        )
+    def __init__(self, health: RedisHealth, metrics: SourceMetrics) -> None:
+        self._health = health
+        self._client = health.client
         # Subscriptions wait for messages indefinitely: no read deadline on their connection.
-        self._subscriber = redis.Redis.from_url(
-            url, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
-        )
-        self._config = config
+        self._subscriber = health.dedicated_client(read_timeout=None)
         self._metrics = metrics
-        self._clock = clock
-        self._skip_until = float("-inf")
         self._listener: asyncio.Task[None] | None = None
 
     async def get_many(self, keys: Sequence[str]) -> Hashes | None:
@@ -108,14 +88,18 @@ class RedisTier:
         )
         # Start-up waits for the first attempt only: without Redis the gateway still runs.
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self._config.redis_timeout * 4):
+            async with asyncio.timeout(self._first_attempt_timeout()):
                 await attempted.wait()
 
+    def _first_attempt_timeout(self) -> float:
+        policy = self._health.policy
+        return policy.connect_timeout + 2 * policy.command_timeout
+
     async def aclose(self) -> None:
+        """Leave the channel; the shared client is closed with its ``RedisHealth``."""
         if self._listener is not None:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
-        await self._client.aclose()
         await self._subscriber.aclose()
 
     async def _listen(
@@ -125,37 +109,35 @@ class RedisTier:
         on_subscribed: Callable[[], None],
         attempted: asyncio.Event,
     ) -> None:
+        health = self._health
         while True:
-            try:
-                async with self._subscriber.pubsub() as pubsub:
-                    await pubsub.subscribe(channel)
-                    on_subscribed()
-                    attempted.set()
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            on_message(message["data"])
-            except (RedisError, OSError) as exc:
-                self._failed("subscribe", exc)
-                attempted.set()
-            # A real pause, not the injected clock: it paces reconnection attempts.
-            await asyncio.sleep(max(self._config.redis_retry_after, 0.1))
+            if health.usable():
+                try:
+                    async with self._subscriber.pubsub() as pubsub:
+                        # A Redis that accepts and never answers must not hold this forever.
+                        async with asyncio.timeout(self._first_attempt_timeout()):
+                            await pubsub.subscribe(channel)
+                            confirmed = await pubsub.get_message(
+                                timeout=health.policy.command_timeout
+                            )
+                        if confirmed is None:
+                            raise TimeoutError("the subscription was not confirmed")
+                        on_subscribed()
+                        attempted.set()
+                        async for message in pubsub.listen():
+                            if message.get("type") == "message":
+                                on_message(message["data"])
+                except REDIS_FAILURES as exc:
+                    self._metrics.redis_errors.labels("subscribe").inc()
+                    health.failed("subscribe", exc)
+            attempted.set()
+            # A real pause, not the injected timer: it paces reconnection attempts.
+            await asyncio.sleep(health.policy.retry_after)
 
     async def _attempt(self, operation: str, run: Callable[[], Awaitable[T]]) -> T | None:
-        if self._clock() < self._skip_until:
-            return None
         try:
-            async with asyncio.timeout(self._config.redis_timeout):
-                return await run()
-        except (RedisError, OSError, TimeoutError) as exc:
-            self._failed(operation, exc)
-            self._skip_until = self._clock() + self._config.redis_retry_after
+            return await self._health.call(operation, run)
+        except RedisUnavailable as exc:
+            if exc.__cause__ is not None:
+                self._metrics.redis_errors.labels(operation).inc()
             return None
-
-    def _failed(self, operation: str, exc: BaseException) -> None:
-        self._metrics.redis_errors.labels(operation).inc()
-        log.warning(
-            "redis unavailable, going on without it",
-            operation=operation,
-            error=type(exc).__name__,
-            detail=str(exc)[:200],
-        )

@@ -20,10 +20,5 @@ class CacheConfig(BaseModel):
     redis_url: str | None = Field(
         default=None, description="redis:// URL of the tier shared by replicas; off when unset"
     )
+    # Its timeouts and back-off are those of every Redis use: the [redis] section.
     redis_prefix: str = Field(default="cg:", description="prefix of every key and channel")
-    redis_timeout: float = Field(
-        default=0.25, gt=0, description="seconds one Redis operation may take before it is skipped"
-    )
-    redis_retry_after: float = Field(
-        default=5.0, ge=0, description="seconds Redis is left alone after a failed operation"
-    )

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 import structlog
 
-from core import ChangesMissed, Clock
+from core import ChangesMissed, RedisHealthBoard
 from datasources.cache import RedisTier
 from datasources.config import CacheConfig
 from datasources.metrics import SourceMetrics
@@ -109,7 +109,7 @@ class ChangeFeed:
         self,
         cache: CacheConfig,
         metrics: SourceMetrics,
-        clock: Clock,
+        redis: RedisHealthBoard,
         *,
         queue_size: int,
         forget_locally: ForgetLocally | None = None,
@@ -118,7 +118,9 @@ class ChangeFeed:
         self._queue_size = queue_size
         self._forget_locally = forget_locally
         self._subscriptions: set[ChangeSubscription] = set()
-        self._remote = RedisTier(cache, metrics, clock) if cache.redis_url else None
+        self._remote = (
+            RedisTier(redis.health(cache.redis_url), metrics) if cache.redis_url else None
+        )
         self._channel = f"{cache.redis_prefix}changes"
         # Tells this process's own messages apart when Redis sends them back.
         self._origin = uuid.uuid4().hex
