@@ -64,14 +64,6 @@ PAGE_SCRIPT = """
 const tabs = __TABS__;
 const url = new URL("/graphql", window.location.href).href;
 
-function operationType(params, documentAST) {
-  const operations = (documentAST && documentAST.definitions || []).filter(
-    (d) => d.kind === "OperationDefinition");
-  const chosen = operations.find((d) => !params.operationName ||
-    (d.name && d.name.value === params.operationName)) || operations[0];
-  return chosen ? chosen.operation : "query";
-}
-
 async function* events(response) {
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -97,20 +89,18 @@ async function* events(response) {
 }
 
 async function fetcher(params, options) {
-  const kind = operationType(params, options && options.documentAST);
-  const subscription = kind === "subscription";
+  // JSON first: the gateway streams (GraphQL over SSE) only what is a subscription.
   const response = await fetch(url, {
     method: "POST",
     headers: {
       ...(options && options.headers),
       "Content-Type": "application/json",
-      "Accept": subscription
-        ? "text/event-stream"
-        : "application/graphql-response+json, application/json",
+      "Accept": "application/graphql-response+json, application/json, text/event-stream",
     },
     body: JSON.stringify(params),
   });
-  if (subscription && response.ok) return events(response);
+  const type = response.headers.get("content-type") || "";
+  if (response.ok && type.startsWith("text/event-stream")) return events(response);
   return response.json();
 }
 

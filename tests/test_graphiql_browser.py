@@ -36,7 +36,14 @@ def test_graphiql_runs_an_example_query_offline(browsed: dict[str, Any], demo_ga
     # Every file came from the gateway; nothing tried to leave for another host.
     assert browsed["blocked"] == []
     assert all(url.startswith(demo_gateway + "/") for url in browsed["requests"])
+    assert browsed["refused"] == []
     assert browsed["consoleErrors"] == []
+
+
+def test_graphiql_subscription_tab_shows_a_change(browsed: dict[str, Any]) -> None:
+    pane = browsed.get("subscriptionPane") or ""
+    assert '"customerChanged"' in pane
+    assert "Browser-" in pane
 
 
 def test_graphiql_opens_with_the_example_operations_and_the_headers_hint(

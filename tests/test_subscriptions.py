@@ -4,6 +4,7 @@ it, in this replica and, through Redis, in the others, with the customer loaded 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, datetime
@@ -275,3 +276,44 @@ def test_a_subscriber_that_falls_behind_is_told_it_missed_changes() -> None:
     # Customer 9 is not subscribed to and takes no room; the third batch overflows, and the
     # two queued before are still read.
     assert asyncio.run(scenario()) == ["1", "2", "missed"]
+
+
+SSE = {"accept": "text/event-stream"}
+MULTIPART = {"accept": 'multipart/mixed;subscriptionSpec="1.0", application/json'}
+
+
+@pytest.mark.parametrize("accept", [SSE, MULTIPART], ids=["sse", "multipart"])
+def test_a_subscription_over_http_without_credentials_is_refused_before_streaming(
+    production: Gateway, accept: dict[str, str]
+) -> None:
+    response = production.http.post("/graphql", json={"query": CHANGES}, headers=accept)
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_a_consumer_over_sse_hears_only_about_themselves(production: Gateway) -> None:
+    headers = {**SSE, **consumer("31")}
+    with production.http.stream(
+        "POST", "/graphql", json={"query": CHANGES}, headers=headers
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        subscribed(production, 1)
+        for customer_id in ("32", "31"):
+            body = notice([customer_id])
+            post_notice(production.http, "crm", body, signed(body, NOW)).raise_for_status()
+        lines = response.iter_lines()
+        event = next(line for line in lines if line.startswith("data:"))
+    change = json.loads(event.removeprefix("data:"))["data"]["customerChanged"]
+    assert change["customerId"] == "31"
+
+
+def test_a_consumer_over_sse_asking_about_someone_else_is_refused(production: Gateway) -> None:
+    headers = {**SSE, **consumer("31")}
+    response = production.http.post(
+        "/graphql", json={"query": CHANGES, "variables": {"ids": ["32"]}}, headers=headers
+    )
+    assert "event: next" in response.text
+    assert '"code":"FORBIDDEN"' in response.text
+    assert "event: complete" in response.text
+    assert metric(production, "customer_graph_change_subscribers") == 0

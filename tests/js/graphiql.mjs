@@ -2,13 +2,13 @@
 //
 //   node graphiql.mjs http://127.0.0.1:PORT /usr/bin/chromium PROFILE_DIR
 //
-// Opens the page, runs the first example operation and prints one JSON object: what the
-// result pane shows, every request the page made, and the console's errors.
+// Opens the page, runs the first example operation and the subscription tab, and prints one
+// JSON object: what the result pane shows, every request the page made, the console's errors.
 import { chromium } from "playwright-core";
 
 const [base, executablePath, profile] = process.argv.slice(2);
 const gateway = new URL(base);
-const result = { requests: [], blocked: [], consoleErrors: [] };
+const result = { requests: [], blocked: [], consoleErrors: [], refused: [] };
 
 const context = await chromium.launchPersistentContext(profile, {
   executablePath,
@@ -35,6 +35,18 @@ try {
     return route.abort();
   });
   page.on("request", (request) => result.requests.push(request.url()));
+  page.on("response", async (response) => {
+    if (response.status() >= 400) {
+      const request = response.request();
+      result.refused.push({
+        url: response.url(),
+        status: response.status(),
+        sent: request.postData(),
+        accept: (await request.allHeaders()).accept,
+        body: await response.text().catch(() => ""),
+      });
+    }
+  });
   page.on("console", (message) => {
     if (message.type() === "error") result.consoleErrors.push(message.text());
   });
@@ -51,6 +63,33 @@ try {
     { timeout: 15000 },
   );
   result.resultPane = await page.locator(".result-window").innerText();
+
+  // The subscription tab streams over SSE; a write through the gateway makes the CRM sign
+  // a notice, and the event shows in the result pane.
+  await page.locator(".graphiql-tab").nth(3).click();
+  await page.waitForFunction(
+    () => document.querySelector(".graphiql-query-editor")?.innerText.includes("subscription Changes"),
+  );
+  // GraphiQL names the operation to run after a debounced parse of the new tab; run before
+  // that and it sends the previous tab's operationName, which the gateway rightly refuses.
+  await page.waitForTimeout(1000);
+  await page.click(".graphiql-execute-button");
+  const deadline = Date.now() + 10000;
+  while (Date.now() < deadline) {
+    await fetch(`${base}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: `mutation { updateProfile(customerId: "7", input: {city: "Browser-${Date.now()}"}) { city } }`,
+      }),
+    });
+    const pane = await page.locator(".result-window").innerText();
+    if (pane.includes("customerChanged")) {
+      result.subscriptionPane = pane;
+      break;
+    }
+    await page.waitForTimeout(300);
+  }
 } catch (error) {
   result.error = String(error && error.stack || error);
 } finally {
