@@ -33,14 +33,26 @@ from bench import queries
 
 Record = dict[str, Any]
 # Exponents of the currencies whose minor unit is not a hundredth (as schema/money.py).
-_EXPONENTS = (
-    dict.fromkeys(
-        ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV"),
-        0,
-    )
-    | dict.fromkeys(("XAF", "XOF", "XPF"), 0)
-    | dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3)
-)
+_NO_DECIMALS = [
+    "BIF",
+    "CLP",
+    "DJF",
+    "GNF",
+    "ISK",
+    "JPY",
+    "KMF",
+    "KRW",
+    "PYG",
+    "RWF",
+    "UGX",
+    "VND",
+    "VUV",
+    "XAF",
+    "XOF",
+    "XPF",
+]
+_THREE_DECIMALS = ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"]
+_EXPONENTS = {**dict.fromkeys(_NO_DECIMALS, 0), **dict.fromkeys(_THREE_DECIMALS, 3)}
 # The sparse field lists the gateway sends for the benchmark's queries, sorted as it sorts them.
 _SMALL_CRM = "email,first_name,id,last_name"
 _TWO_ORDERS = "amount_minor,currency,customer_id,order_id"

@@ -93,12 +93,17 @@ class RedisHealth:
         self._timer = timer
         self._metrics = metrics
         # The client's own retries would multiply the deadline; the next request is the retry.
-        self.client = redis.Redis.from_url(
+        # More calls at once than the pool has connections wait for one (within the call's
+        # deadline) instead of failing: fifty concurrent queries over four sources must not
+        # read as an outage that turns Redis off for every user.
+        pool = redis.BlockingConnectionPool.from_url(
             url,
+            timeout=policy.command_timeout,
             socket_connect_timeout=policy.connect_timeout,
             socket_timeout=policy.command_timeout,
             retry=Retry(NoBackoff(), 0),
         )
+        self.client = redis.Redis.from_pool(pool)
         self._healthy = True
         self._backoff = policy.retry_after
         self._next_probe = float("-inf")

@@ -76,6 +76,8 @@ class EntityCache:
         self._channel = f"{config.redis_prefix}invalidate"
         # Tells this process's own invalidation messages apart when they come back.
         self._origin = uuid.uuid4().hex
+        # Lookups waiting for Redis, told of every drop meanwhile.
+        self._asking: set[_Asking] = set()
 
     def holds(self, source: str) -> bool:
         """Whether records of ``source`` are cached at all."""
@@ -95,7 +97,8 @@ class EntityCache:
         """The newest entry able to serve ``wanted`` for each customer that has one.
 
         Redis is asked only for customers with nothing fresh locally; what it has fills the
-        local tier.
+        local tier. The answer is as of its return, not of the call: what was stored or
+        invalidated here while Redis answered is taken into account.
         """
         local = self._local.get(source)
         if local is None:
@@ -113,17 +116,27 @@ class EntityCache:
         if not ask or self._remote is None:
             return found
         prefix = self._prefixes[source]
-        hashes = await self._remote.get_many([prefix + cid for cid in ask])
+        asking = _Asking(source, ask)
+        self._asking.add(asking)
+        try:
+            hashes = await self._remote.get_many([prefix + cid for cid in ask])
+        finally:
+            self._asking.discard(asking)
         for cid in ask:
-            variants = (hashes or {}).get(prefix + cid)
+            # Redis read these before the invalidation deleted them: older than the drop.
+            variants = None if cid in asking.dropped else (hashes or {}).get(prefix + cid)
             entry = self._decode_newest(source, variants, wanted) if variants else None
-            if entry is None:
-                continue
-            self._metrics.cache_l2_hits.labels(source).inc()
-            local.put(cid, entry)
-            held = found.get(cid)
-            if held is None or entry.stored_at > held.stored_at:
-                found[cid] = entry
+            if entry is not None:
+                self._metrics.cache_l2_hits.labels(source).inc()
+                local.put(cid, entry)
+            # Read the local tier again: a fetch that landed while Redis answered stored its
+            # records there, and the fetch has left the in-flight table by now, so a miss
+            # here would start a second upstream call for the same records.
+            current = local.get(cid, wanted)
+            if current is None:
+                found.pop(cid, None)
+            else:
+                found[cid] = current
         return found
 
     async def store(
@@ -153,6 +166,7 @@ class EntityCache:
         if local is None or not ids:
             return
         self._metrics.invalidations.labels("local").inc(local.drop(ids))
+        self._dropped(source, ids)
         if self._remote is None:
             return
         prefix = self._prefixes[source]
@@ -165,7 +179,9 @@ class EntityCache:
         replica has already invalidated the shared tier."""
         local = self._local.get(source)
         if local is not None:
-            self._metrics.invalidations.labels("remote").inc(local.drop(customer_ids))
+            ids = list(customer_ids)
+            self._metrics.invalidations.labels("remote").inc(local.drop(ids))
+            self._dropped(source, ids)
 
     def _decode_newest(
         self, source: str, variants: Mapping[str, bytes], wanted: FieldSet
@@ -198,6 +214,24 @@ class EntityCache:
         # Invalidations published while we were not subscribed are lost: start afresh.
         for local in self._local.values():
             local.clear()
+        for asking in self._asking:
+            asking.dropped.update(asking.ids)
+
+    def _dropped(self, source: str, customer_ids: Iterable[str]) -> None:
+        for asking in self._asking:
+            if asking.source == source:
+                asking.dropped.update(cid for cid in customer_ids if cid in asking.ids)
+
+
+class _Asking:
+    """One lookup's customers while Redis is asked for them, and those dropped meanwhile."""
+
+    __slots__ = ("dropped", "ids", "source")
+
+    def __init__(self, source: str, ids: Sequence[str]) -> None:
+        self.source = source
+        self.ids = frozenset(ids)
+        self.dropped: set[str] = set()
 
 
 def _fingerprint(config: SourceConfig) -> str:
