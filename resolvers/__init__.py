@@ -3,7 +3,13 @@ plain data (which model fields of which sources); GraphQL documents are the sche
 
 from resolvers.context import RequestContext
 from resolvers.customers import CustomerRecords, load_customers
-from resolvers.listing import CustomerPage, ListedCustomer, ListingPosition, list_customers
+from resolvers.listing import (
+    CustomerPage,
+    ListedCustomer,
+    ListingPosition,
+    check_page_size,
+    list_customers,
+)
 from resolvers.warnings import ResponseWarnings
 from resolvers.writes import item_writes, profile_writes, update_customer
 
@@ -14,6 +20,7 @@ __all__ = [
     "ListingPosition",
     "RequestContext",
     "ResponseWarnings",
+    "check_page_size",
     "item_writes",
     "list_customers",
     "load_customers",

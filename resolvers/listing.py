@@ -45,6 +45,16 @@ class CustomerPage:
     has_next_page: bool
 
 
+def check_page_size(argument: str, value: int | None, limit: int) -> None:
+    """Refuse a negative or oversized ``first``/``last`` of a connection: ``BAD_USER_INPUT``
+    naming the argument and its limit."""
+    if value is None or 0 <= value <= limit:
+        return
+    if value < 0:
+        raise BadUserInput(f"{argument} must not be negative (0 to {limit}), got {value}")
+    raise BadUserInput(f"{argument} must be at most {limit}, got {value}")
+
+
 async def list_customers(
     ctx: RequestContext,
     wanted: Wanted,
@@ -58,8 +68,7 @@ async def list_customers(
     limit = sources.listing_limit()
     if limit is None:
         raise BadRequest("the primary source has no listing endpoint", source=sources.primary)
-    if not 0 <= first <= limit:
-        raise BadUserInput(f"first must be between 0 and {limit}, got {first}")
+    check_page_size("first", first, limit)
     fields = wanted[sources.primary]
     position = after or ListingPosition(None, 0)
     taken: list[tuple[str, ListingPosition]] = []

@@ -1,5 +1,6 @@
-"""Relay connections: the Cursor Connections Specification's ``PageInfo``, its checks of
-``first`` and ``last``, and its pagination algorithm over a sequence held in full.
+"""Relay connections: the Cursor Connections Specification's ``PageInfo`` and its
+pagination algorithm over a sequence held in full (``first`` and ``last`` are checked by
+``resolvers.check_page_size``, for every connection).
 
 https://relay.dev/graphql/connections.htm
 """
@@ -9,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import strawberry
-
-from core import BadUserInput
 
 
 @strawberry.type(description="Where a page sits in its connection (Relay's PageInfo).")
@@ -29,12 +28,6 @@ class PageInfo:
     end_cursor: str | None = strawberry.field(
         description="The last edge's cursor; null when the page is empty."
     )
-
-
-def check_count(argument: str, value: int | None, limit: int) -> None:
-    """Refuse a negative or oversized ``first``/``last`` with ``BAD_USER_INPUT``."""
-    if value is not None and not 0 <= value <= limit:
-        raise BadUserInput(f"{argument} must be between 0 and {limit}, got {value}")
 
 
 @dataclass(frozen=True, slots=True)

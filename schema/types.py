@@ -16,7 +16,8 @@ from typing import ClassVar, Protocol
 
 import strawberry
 
-from schema.connections import PageInfo, check_count, window
+from resolvers import check_page_size
+from schema.connections import PageInfo, window
 from schema.cursors import order_cursor, order_offset
 from schema.money import to_amount
 from schema.permissions import guarded
@@ -163,8 +164,8 @@ class Customer:
         last: int | None = None,
         before: str | None = None,
     ) -> OrderConnection | None:
-        check_count("first", first, MAX_ORDERS_PAGE)
-        check_count("last", last, MAX_ORDERS_PAGE)
+        check_page_size("first", first, MAX_ORDERS_PAGE)
+        check_page_size("last", last, MAX_ORDERS_PAGE)
         cid = str(self.id)
         start = order_offset(after, "after", cid) if after is not None else None
         stop = order_offset(before, "before", cid) if before is not None else None

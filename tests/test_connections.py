@@ -209,8 +209,8 @@ def _code(body: Any) -> str:
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
-        ({"first": -1}, f"first must be between 0 and {LARGEST_PAGE}, got -1"),
-        ({"first": LARGEST_PAGE + 1}, f"first must be between 0 and {LARGEST_PAGE}, got 11"),
+        ({"first": -1}, f"first must not be negative (0 to {LARGEST_PAGE}), got -1"),
+        ({"first": LARGEST_PAGE + 1}, f"first must be at most {LARGEST_PAGE}, got 11"),
         ({"after": "nonsense"}, "after must be a cursor this API gave"),
         ({"after": _raw([1, "orders", "3", 0])}, "after must be a cursor of customerList"),
         ({"after": _raw([1, "customers", None, None, -1])}, "after must be a cursor of custo"),
@@ -318,8 +318,8 @@ def test_paging_orders_by_every_edge_sees_each_order_once(
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"first": -5}, "first must be between 0 and 100, got -5"),
-        ({"last": 101}, "last must be between 0 and 100, got 101"),
+        ({"first": -5}, "first must not be negative (0 to 100), got -5"),
+        ({"last": 101}, "last must be at most 100, got 101"),
         ({"after": "nonsense"}, "after must be a cursor this API gave"),
         ({"before": _raw([1, "orders", "3", -1])}, "before must be a cursor of this customer"),
     ],
