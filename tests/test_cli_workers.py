@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway import cli
+from gateway import serve
 from sandbox.server import run_in_thread
 from tests.conftest import Sandbox
 
@@ -39,8 +39,8 @@ def test_worker_app_serves_the_config_named_by_the_parent(
     monkeypatch.setenv("CUSTOMER_GRAPH_WORKER_CONFIG", str(config))
     # Logging is configured once per process: the test process keeps its own.
     logging_configured: list[tuple[str, str]] = []
-    monkeypatch.setattr(cli, "configure_logging", lambda *args: logging_configured.append(args))
-    with run_in_thread(cli.worker_app()) as url:
+    monkeypatch.setattr(serve, "configure_logging", lambda *args: logging_configured.append(args))
+    with run_in_thread(serve.worker_app()) as url:
         response = httpx.post(url + "/graphql", json={"query": '{ customer(id: "3") { email } }'})
     assert response.json() == {"data": {"customer": {"email": sandbox.data.customer("3").email}}}
     assert sandbox.calls()["crm"] == 1

@@ -1,0 +1,43 @@
+"""The gateway's settings: the model of every section, and loading it from a file.
+
+The model lives in ``model``, one class per section; ``loading`` is the only code that
+reads files and the environment.
+"""
+
+from gateway.settings.contract import ContractSettings
+from gateway.settings.loading import (
+    DEFAULT_CONFIG,
+    ENV_PREFIX,
+    ConfigError,
+    apply_env_overrides,
+    load_or_report,
+    load_settings,
+)
+from gateway.settings.model import (
+    CompressionSettings,
+    HttpSettings,
+    LoggingSettings,
+    PersistedQuerySettings,
+    ServerSettings,
+    Settings,
+    SubscriptionSettings,
+    TracingSettings,
+)
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "ENV_PREFIX",
+    "CompressionSettings",
+    "ConfigError",
+    "ContractSettings",
+    "HttpSettings",
+    "LoggingSettings",
+    "PersistedQuerySettings",
+    "ServerSettings",
+    "Settings",
+    "SubscriptionSettings",
+    "TracingSettings",
+    "apply_env_overrides",
+    "load_or_report",
+    "load_settings",
+]
