@@ -29,12 +29,14 @@ Write = tuple[str, Mapping[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class ListedPage:
-    """One page of the primary's listing: its customers in order, their records, and the
-    cursor of the next page (None on the last)."""
+    """One page of the primary's listing: its customers in order, their records, the
+    cursor of the next page (None on the last), and how many customers the whole listing has
+    (None when the source does not say)."""
 
     customer_ids: list[str]
     records: Records
     next_cursor: str | None
+    total: int | None = None
 
 
 # One transport per source: its connection pool and limits. Batch calls go straight to it;
@@ -137,10 +139,10 @@ class SourceSet:
     ) -> ListedPage:
         """One page of the primary source's listing, in its order, with the records it
         brought (``fields`` of them; None: whole records)."""
-        ids, records, next_cursor = await self._clients[self.primary].list_page(
+        ids, records, next_cursor, total = await self._clients[self.primary].list_page(
             limit, cursor, updated_since, fields, caller_token=caller_token, budget=budget
         )
-        return ListedPage(ids, records, next_cursor)
+        return ListedPage(ids, records, next_cursor, total)
 
     def listing_limit(self) -> int | None:
         """The largest page the primary's listing serves; None when it has no listing."""

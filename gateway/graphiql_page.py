@@ -28,11 +28,13 @@ query Customer {
 """,
     },
     {
-        "query": """# A page of everyone; pass pageInfo.endCursor as `after` for the next one.
+        "query": """# A page of everyone. Pass pageInfo.endCursor as `after` for the next page, or any
+# edge's cursor to resume right after that customer.
 query CustomerPage($after: String) {
   customerList(first: 10, after: $after) {
-    pageInfo { hasNextPage endCursor }
-    edges { node { id name loyalty { tier } } }
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { id name loyalty { tier } } }
   }
 }
 """,

@@ -41,8 +41,11 @@ class ListedCustomer:
 
 @dataclass(frozen=True, slots=True)
 class CustomerPage:
+    """Customers of the listing, whether more follow, and the listing's size if known."""
+
     customers: list[ListedCustomer]
     has_next_page: bool
+    total_count: int | None
 
 
 def check_page_size(argument: str, value: int | None, limit: int) -> None:
@@ -102,7 +105,8 @@ async def list_customers(
         for records, (_, resume) in zip(loaded, taken, strict=True)
         if records is not None
     ]
-    return CustomerPage(customers, has_next)
+    # The last page asked is the latest word on the listing's size.
+    return CustomerPage(customers, has_next, page.total)
 
 
 def _after(page_cursor: str | None, index: int, page: ListedPage) -> ListingPosition:

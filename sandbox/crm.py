@@ -59,18 +59,23 @@ def create_crm_app(
         since = params.timestamp(query, "updated_since")
         fields = params.fields(query, CUSTOMER_FIELDS)
         page: list[Customer] = []
-        more = False
-        for number in range(after + 1, size + 1):
+        total = 0
+        for number in range(1, size + 1):
             customer = store.get(str(number))
             if customer is None or (since is not None and customer.updated_at < since):
                 continue
-            if len(page) == limit:
-                more = True
-                break
-            page.append(customer)
+            total += 1
+            if number > after and len(page) <= limit:
+                page.append(customer)
+        more = len(page) > limit
+        page = page[:limit]
         next_cursor = params.encode_cursor(int(page[-1].id)) if more else None
         return ORJSONResponse(
-            {"data": [_record(c, fields) for c in page], "next_cursor": next_cursor}
+            {
+                "data": [_record(c, fields) for c in page],
+                "next_cursor": next_cursor,
+                "total": total,
+            }
         )
 
     async def patch(request: Request) -> Response:

@@ -97,4 +97,5 @@ class Query:
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
+            total_count=page.total_count,
         )

@@ -204,3 +204,7 @@ class CustomerEdge:
 class CustomerConnection:
     edges: list[CustomerEdge]
     page_info: PageInfo
+    total_count: int | None = strawberry.field(
+        description="How many customers the whole listing has (with updatedSince: how many "
+        "changed), as the primary source reports it; null when it reports none."
+    )

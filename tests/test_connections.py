@@ -31,6 +31,7 @@ LIST = """
 query ($first: Int, $after: String, $last: Int, $before: String, $since: DateTime) {
   customerList(first: $first, after: $after, last: $last, before: $before,
                updatedSince: $since) {
+    totalCount
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges { cursor node { id } }
   }
@@ -107,6 +108,7 @@ def test_resuming_from_mid_page_and_last_edges_sees_every_customer_once_in_order
         assert len(edges) == min(size, remaining)
         assert page["pageInfo"]["hasNextPage"] is (remaining > size)
         assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
+        assert page["totalCount"] == CUSTOMERS
         if not page["pageInfo"]["hasNextPage"]:
             seen.extend(_ids(page))
             break
@@ -183,8 +185,15 @@ def test_a_listing_cursor_resumes_only_the_listing_with_its_updated_since(
     listing: tuple[Sandbox, Gateway],
 ) -> None:
     sandbox, gateway = listing
-    since = "2020-01-01T00:00:00Z"
+    since = "2023-01-01T00:00:00Z"
+    changed = sandbox.http.get(
+        "/crm/customers", params={"limit": "100", "updated_since": since}
+    ).json()["data"]
+    assert 3 < len(changed) < CUSTOMERS
     page = _page(gateway, first=3, since=since)
+    assert _ids(page) == [str(r["id"]) for r in changed[:3]]
+    # totalCount counts the listing asked for: the customers changed since then.
+    assert page["totalCount"] == len(changed)
     resumed = _page(gateway, first=3, after=page["edges"][1]["cursor"], since=since)
     assert _ids(resumed)[0] == _ids(page)[2]
     sandbox.reset()
@@ -192,6 +201,22 @@ def test_a_listing_cursor_resumes_only_the_listing_with_its_updated_since(
     assert _code(body) == "BAD_USER_INPUT"
     assert "another updatedSince" in body["errors"][0]["message"]
     assert sandbox.calls() == NO_CALLS
+
+
+def test_total_count_is_null_where_the_listing_reports_none(sandbox: Sandbox) -> None:
+    settings = uncached_settings(sandbox.url, CG_SOURCES__CRM__LISTING__TOTAL="count")
+    with run_in_thread(create_app(settings)) as url:
+        page = _page(Gateway(url), first=2)
+    assert page["totalCount"] is None
+    assert _ids(page) == ["1", "2"]
+
+
+def test_a_listing_total_that_is_no_count_fails_the_listing(sandbox: Sandbox) -> None:
+    settings = uncached_settings(sandbox.url, CG_SOURCES__CRM__LISTING__TOTAL="next_cursor")
+    with run_in_thread(create_app(settings)) as url:
+        body = Gateway(url).query(LIST, {"first": 2})
+    assert _code(body) == "UPSTREAM_DATA_INVALID"
+    assert body["errors"][0]["extensions"]["source"] == "crm"
 
 
 def _raw(value: Any) -> str:

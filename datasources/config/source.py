@@ -73,8 +73,11 @@ class ListRequest(_Strict):
     updated_since_param: str | None = "updated_since"
     records: JMESPath
     next_cursor: JMESPath
+    total: JMESPath | None = Field(
+        default=None, description="how many customers the whole listing has, where it says"
+    )
 
-    _check_paths = field_validator("records", "next_cursor")(check_jmespath)
+    _check_paths = field_validator("records", "next_cursor", "total")(check_jmespath)
 
 
 class SparseFields(_Strict):

@@ -233,8 +233,9 @@ class SourceClient:
         *,
         caller_token: str | None = None,
         budget: RequestBudget | None = None,
-    ) -> tuple[list[str], Records, str | None]:
-        """One page of the primary source's listing: ids in order, their records, next cursor."""
+    ) -> tuple[list[str], Records, str | None, int | None]:
+        """One page of the primary source's listing: ids in order, their records, the next
+        cursor, and the listing's size where the source reports it."""
         listing = self.config.listing
         if listing is None:
             raise UpstreamRejected("this source has no listing endpoint", source=self.name)
@@ -248,7 +249,7 @@ class SourceClient:
             "GET", listing.path, params, caller_token=caller_token, budget=budget
         )
         try:
-            records, next_cursor = self._reader.page(body, fields)
+            records, next_cursor, total = self._reader.page(body, fields)
         except CodecError as exc:
             raise self._upstream.unusable(str(exc)) from None
-        return list(records), records, next_cursor
+        return list(records), records, next_cursor, total

@@ -50,6 +50,7 @@ class RecordReader:
         listing = config.listing
         self._list_records = compile_path(listing.records) if listing else None
         self._next_cursor = compile_path(listing.next_cursor) if listing else None
+        self._total = compile_path(listing.total) if listing and listing.total else None
 
     def batch(self, body: Any, fields: frozenset[str] | None) -> Records:
         """The records of a batch answer."""
@@ -62,8 +63,11 @@ class RecordReader:
             raise CodecError(f"expected a list of records at {self._config.batch.records!r}")
         return self._map(raw_records, fields)
 
-    def page(self, body: Any, fields: frozenset[str] | None) -> tuple[Records, str | None]:
-        """The records of a listing page, in the upstream's order, and the next page's cursor."""
+    def page(
+        self, body: Any, fields: frozenset[str] | None
+    ) -> tuple[Records, str | None, int | None]:
+        """The records of a listing page, in the upstream's order, the next page's cursor, and
+        the whole listing's size where the source reports it."""
         listing = self._config.listing
         # SourceClient.list_page asks only a source with a listing.
         assert listing is not None
@@ -74,7 +78,11 @@ class RecordReader:
             raise CodecError(f"expected a list of records at {listing.records!r}")
         records = self._map(raw, fields)
         next_cursor = self._next_cursor(body)
-        return records, str(next_cursor) if next_cursor else None
+        total = self._total(body) if self._total is not None else None
+        # bool is an int to Python, never a count.
+        if total is not None and (type(total) is not int or total < 0):
+            raise CodecError(f"expected a count of customers at {listing.total!r}")
+        return records, str(next_cursor) if next_cursor else None, total
 
     def _map(self, raw_records: list[Any], fields: frozenset[str] | None) -> Records:
         """Map raw records and key them by customer id, grouping where the entity is a list."""

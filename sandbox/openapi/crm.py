@@ -150,13 +150,18 @@ DOCUMENT = document(
         },
         "CustomerPage": {
             "type": "object",
-            "required": ["data", "next_cursor"],
+            "required": ["data", "next_cursor", "total"],
             "properties": {
                 "data": {"type": "array", "items": ref("Customer")},
                 "next_cursor": {
                     "type": "string",
                     "nullable": True,
                     "description": "Cursor of the next page; null on the last page.",
+                },
+                "total": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "How many customers the whole listing has, filter applied.",
                 },
             },
         },
