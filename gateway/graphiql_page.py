@@ -28,8 +28,8 @@ query Customer {
 """,
     },
     {
-        "query": """# A page of everyone. Pass pageInfo.endCursor as `after` for the next page, or any
-# edge's cursor to resume right after that customer.
+        "query": """# A page of everyone. Pass pageInfo.endCursor as `after` for the next page,
+# or any edge's cursor to resume right after that customer.
 query CustomerPage($after: String) {
   customerList(first: 10, after: $after) {
     totalCount
