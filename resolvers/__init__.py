@@ -4,9 +4,10 @@ plain data (which model fields of which sources); GraphQL documents are the sche
 from resolvers.context import RequestContext
 from resolvers.customers import CustomerPage, CustomerRecords, list_customers, load_customers
 from resolvers.warnings import ResponseWarnings
-from resolvers.writes import item_writes, profile_writes, update_customer
+from resolvers.writes import ClientKey, item_writes, profile_writes, update_customer
 
 __all__ = [
+    "ClientKey",
     "CustomerPage",
     "CustomerRecords",
     "RequestContext",

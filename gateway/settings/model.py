@@ -30,6 +30,7 @@ from datasources.config import (
     sources_problems,
     validate_with_rules,
 )
+from gateway.settings.idempotency import IdempotencySettings
 from schema import FederationSettings
 
 
@@ -47,6 +48,10 @@ class ServerSettings(BaseModel):
     )
     graphiql: bool | None = Field(default=None, description="unset: on in development only")
     introspection: bool | None = Field(default=None, description="unset: on in development only")
+    field_suggestions: bool | None = Field(
+        default=None,
+        description="'Did you mean ...?' in validation errors; unset: on in development only",
+    )
     graphiql_assets: Path | None = Field(
         default=None,
         description="folder of GraphiQL's files (customer-graph graphiql-assets); "
@@ -87,6 +92,12 @@ class ServerSettings(BaseModel):
     def introspection_enabled(self) -> bool:
         if self.introspection is not None:
             return self.introspection
+        return self.mode == "development"
+
+    @property
+    def field_suggestions_enabled(self) -> bool:
+        if self.field_suggestions is not None:
+            return self.field_suggestions
         return self.mode == "development"
 
 
@@ -225,6 +236,7 @@ class Settings(BaseModel):
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
     federation: FederationSettings = Field(default_factory=FederationSettings)
+    idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
     _secrets: dict[str, str] = PrivateAttr(default_factory=dict)
 
