@@ -9,6 +9,7 @@ from cachetools import LRUCache
 from strawberry.extensions import DisableIntrospection, MaskErrors, ParserCache, SchemaExtension
 
 from auth import LimitsSettings
+from schema.contract import SchemaChange, SchemaChanges, schema_changes, schema_sdl
 from schema.extensions import ResponseWarningsExtension
 from schema.federation import SCALARS, FederationSettings, federated_query, subgraph_sdl
 from schema.gateway_schema import GatewaySchema, unexpected
@@ -19,7 +20,15 @@ from schema.query import Query
 from schema.subscription import Subscription
 from schema.validation import CachedValidation, SuggestionFreeExecutionContext, ValidationResults
 
-__all__ = ["FederationSettings", "GatewaySchema", "build_schema"]
+__all__ = [
+    "FederationSettings",
+    "GatewaySchema",
+    "SchemaChange",
+    "SchemaChanges",
+    "build_schema",
+    "schema_changes",
+    "schema_sdl",
+]
 
 
 def build_schema(

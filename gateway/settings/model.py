@@ -30,6 +30,7 @@ from datasources.config import (
     sources_problems,
     validate_with_rules,
 )
+from gateway.settings.contract import ContractSettings
 from gateway.settings.idempotency import IdempotencySettings
 from schema import FederationSettings
 
@@ -236,6 +237,7 @@ class Settings(BaseModel):
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
     federation: FederationSettings = Field(default_factory=FederationSettings)
+    contract: ContractSettings = Field(default_factory=ContractSettings)
     idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
     _secrets: dict[str, str] = PrivateAttr(default_factory=dict)
