@@ -123,8 +123,14 @@ def test_past_its_lifetime_the_key_is_the_upstreams_to_refuse(
 def test_replicas_sharing_redis_share_the_bindings(
     sandbox: Sandbox, start_gateway: StartGateway, redis_prefix: str
 ) -> None:
+    # Generous Redis timeouts: this is about sharing, and a loaded machine must not make
+    # Redis look down (which falls back to each replica's memory, as documented).
     settings = sandbox_settings(
-        sandbox.url, CG_CACHE__REDIS_URL=REDIS_URL, CG_CACHE__REDIS_PREFIX=redis_prefix
+        sandbox.url,
+        CG_CACHE__REDIS_URL=REDIS_URL,
+        CG_CACHE__REDIS_PREFIX=redis_prefix,
+        CG_REDIS__CONNECT_TIMEOUT="5",
+        CG_REDIS__COMMAND_TIMEOUT="5",
     )
     with (
         start_gateway(settings, timer=FakeTimer()) as one,
