@@ -15,6 +15,7 @@ from datasources.model import (
     LoyaltyMembership,
     Order,
     OrderLine,
+    SupportTicket,
 )
 from datasources.resilience import RequestBudget
 from datasources.sources import ListedPage, SourceSet, Wanted, Write
@@ -47,6 +48,7 @@ __all__ = [
     "SourceConfig",
     "SourceMetrics",
     "SourceSet",
+    "SupportTicket",
     "UpstreamSpan",
     "UpstreamTracer",
     "Wanted",

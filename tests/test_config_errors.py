@@ -51,7 +51,10 @@ def check_config(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) 
 BROKEN = {
     "unknown format": (
         [('format = "xml"', 'format = "yaml"')],
-        ["sources.loyalty.format: expected one of 'json', 'xml' or 'csv' (found 'yaml')"],
+        [
+            "sources.loyalty.format: expected one of 'json', 'xml', 'csv' or 'graphql' "
+            "(found 'yaml')"
+        ],
     ),
     "bad JMESPath": (
         [('path = "lty_points"', 'path = "lty_points["')],
@@ -317,7 +320,7 @@ def test_server_refuses_to_start_with_the_same_messages(
 def test_shipped_config_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["check-config", str(DEFAULT_CONFIG)]) == 0
     out, _ = capsys.readouterr()
-    assert out == f"{DEFAULT_CONFIG}: ok (4 sources: crm, orders, loyalty, preferences)\n"
+    assert out == f"{DEFAULT_CONFIG}: ok (5 sources: crm, orders, loyalty, preferences, support)\n"
 
 
 def test_environment_overrides_any_key() -> None:
@@ -331,7 +334,7 @@ def test_environment_overrides_any_key() -> None:
         },
     )
     assert settings.sources["crm"].ttl == 5.0
-    assert settings.sources["loyalty"].batch.max_batch_size == 20
+    assert settings.sources["loyalty"].max_batch_size == 20
     sparse = settings.sources["crm"].sparse_fields
     assert sparse is not None
     assert sparse.always == ("id", "updated_at")
@@ -347,7 +350,7 @@ def test_bad_override_names_the_variable_that_set_it(
         "sources.crm.ttl: expected a number (found 'soon') [set by CG_SOURCES__CRM__TTL]",
         "sources.crm.ttll: unknown key (did you mean 'ttl'?); expected one of auth, base_url, "
         "batch, breaker, content_types, csv, entity, fields, format, forward_caller_token, "
-        "key_template, listing, max_concurrency, max_response_bytes, primary, rate_limit, "
+        "graphql, key_template, listing, max_concurrency, max_response_bytes, primary, rate_limit, "
         "retries, sparse_fields, stale_if_error, stale_while_revalidate, timeouts, ttl, update, "
         "webhook, xml [set by CG_SOURCES__CRM__TTLL]",
     ]
