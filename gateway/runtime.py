@@ -68,15 +68,10 @@ async def run_gateway(
     sources = open_sources(
         settings, state.source_metrics, clock, timer, redis, tracing.upstream if tracing else None
     )
-    await sources.start()
     changes = ChangeFeed(
-        settings.cache,
-        state.source_metrics,
-        redis,
-        queue_size=settings.subscriptions.queue_size,
-        forget_locally=sources.forget_locally,
+        sources.bus, state.source_metrics, queue_size=settings.subscriptions.queue_size
     )
-    await changes.start()
+    await sources.start()
     auth_http = httpx.AsyncClient(
         timeout=settings.auth.jwt.jwks_timeout_seconds if settings.auth.jwt else 5,
         follow_redirects=False,
@@ -95,7 +90,7 @@ async def run_gateway(
         yield runtime
     finally:
         state.ready = False
-        await changes.aclose()
+        changes.close()
         await sources.aclose()
         await auth_http.aclose()
 

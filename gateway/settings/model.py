@@ -24,6 +24,7 @@ from pydantic_core import InitErrorDetails
 from auth import AuthSettings, LimitsSettings
 from core import RedisPolicy
 from datasources.config import (
+    BusConfig,
     CacheConfig,
     SourceConfig,
     problem,
@@ -218,6 +219,8 @@ class Settings(BaseModel):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     cache: CacheConfig = Field(default_factory=CacheConfig)
+    # The replica bus rides on the cache's Redis (cache.redis_url).
+    bus: BusConfig = Field(default_factory=BusConfig)
     # Every Redis the gateway uses: the cache's, the persisted queries', the rate limits'.
     redis: RedisPolicy = Field(default_factory=RedisPolicy)
     apq: PersistedQuerySettings = Field(default_factory=PersistedQuerySettings)
