@@ -49,6 +49,42 @@ def check_config(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) 
 
 
 BROKEN = {
+    "GraphQL list without its key": (
+        [('key = "customerId"\n', "")],
+        [
+            "sources.support.graphql.key: operation 'list' needs 'key': where each record's "
+            "customer key is"
+        ],
+    ),
+    "GraphQL path that selects nothing": (
+        [('path = "agent.name"', 'path = "agent.name || subject"')],
+        [
+            "sources.support.fields.agent_name.path: a GraphQL source selects the fields its "
+            "paths name; expected a dotted path of upstream fields such as 'agent.name', not "
+            "'agent.name || subject' (found 'agent.name || subject')"
+        ],
+    ),
+    "GraphQL source with a REST batch": (
+        [
+            (
+                "[sources.support.graphql]",
+                "[sources.support.batch]\npath = '/x'\nids = { name = 'ids' }\n"
+                "records = 'a'\nkey = 'b'\n\n[sources.support.graphql]",
+            )
+        ],
+        ["sources.support.batch: 'batch' is not used by a source of format 'graphql'"],
+    ),
+    "REST source without a batch": (
+        [("[sources.orders.batch]", "[sources.orders.unused]")],
+        [
+            "sources.orders.unused: unknown key; expected one of auth, base_url, batch, breaker, "
+            "content_types, csv, entity, fields, format, forward_caller_token, graphql, "
+            "key_template, listing, max_concurrency, max_response_bytes, primary, rate_limit, "
+            "retries, sparse_fields, stale_if_error, stale_while_revalidate, timeouts, ttl, "
+            "update, webhook, xml",
+            "sources.orders.batch: a REST source needs 'batch', how to ask for many customers",
+        ],
+    ),
     "unknown format": (
         [('format = "xml"', 'format = "yaml"')],
         [
@@ -295,6 +331,7 @@ def test_every_problem_is_reported_at_once(
         "number out of range",
         "forwarded caller token and bearer auth",
         "unknown media type",
+        "REST source without a batch",
     }
     chosen = [case for name, case in BROKEN.items() if name not in separate]
     edits = [edit for case_edits, _ in chosen for edit in case_edits]
