@@ -179,12 +179,13 @@ class SourceSet:
         """
         written: list[str] = []
         try:
-            for source, changes in writes:
+            for position, (source, changes) in enumerate(writes):
                 written.append(source)
                 await self._clients[source].update(
                     customer_id,
                     changes,
-                    idempotency_seed,
+                    # Two writes to one target in one request (the same channel twice) differ.
+                    f"{idempotency_seed}\0{position}",
                     caller_token=caller_token,
                     budget=budget,
                 )
