@@ -212,3 +212,22 @@ def test_a_hanging_desk_times_out_alone(sandbox: Sandbox, start_gateway: StartGa
     assert customer["name"] is not None
     assert customer["tickets"] is None
     assert [e["extensions"]["code"] for e in body["errors"]] == ["UPSTREAM_TIMEOUT"]
+
+
+def test_four_rest_sources_and_the_graphql_source_are_asked_in_one_round(
+    gateway: Gateway, sandbox: Sandbox
+) -> None:
+    apis = ("crm", "orders", "loyalty", "preferences", "support")
+    sandbox.set_faults(**{api: {"latency_ms": 100} for api in apis})
+    query = """
+    query ($ids: [ID!]!) {
+      customers(ids: $ids) {
+        name orders { totalCount } loyalty { tier } preferences { channel } tickets { subject }
+      }
+    }
+    """
+    body = gateway.query(query, {"ids": [str(i) for i in range(1, 11)]})
+    assert "errors" not in body
+    assert sandbox.calls() == dict.fromkeys(apis, 1)
+    events = [e for s in sandbox.stats().values() for e in s["events"]]
+    assert max(e["arrived"] for e in events) < min(e["answered"] for e in events)
