@@ -48,6 +48,8 @@ class RequestContexts:
             request,
             response,
             identity=identity,
+            key_bindings=runtime.key_bindings,
+            write_limits=runtime.write_limits,
             budget=budget,
             idempotency_key=request.headers.get("idempotency-key"),
             changes=runtime.changes,

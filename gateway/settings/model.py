@@ -32,6 +32,7 @@ from datasources.config import (
     validate_with_rules,
 )
 from gateway.settings.contract import ContractSettings
+from gateway.settings.idempotency import IdempotencySettings
 from schema import FederationSettings
 
 
@@ -49,6 +50,10 @@ class ServerSettings(BaseModel):
     )
     graphiql: bool | None = Field(default=None, description="unset: on in development only")
     introspection: bool | None = Field(default=None, description="unset: on in development only")
+    field_suggestions: bool | None = Field(
+        default=None,
+        description="'Did you mean ...?' in validation errors; unset: on in development only",
+    )
     graphiql_assets: Path | None = Field(
         default=None,
         description="folder of GraphiQL's files (customer-graph graphiql-assets); "
@@ -89,6 +94,12 @@ class ServerSettings(BaseModel):
     def introspection_enabled(self) -> bool:
         if self.introspection is not None:
             return self.introspection
+        return self.mode == "development"
+
+    @property
+    def field_suggestions_enabled(self) -> bool:
+        if self.field_suggestions is not None:
+            return self.field_suggestions
         return self.mode == "development"
 
 
@@ -230,6 +241,7 @@ class Settings(BaseModel):
     subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
     federation: FederationSettings = Field(default_factory=FederationSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
+    idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
     _secrets: dict[str, str] = PrivateAttr(default_factory=dict)
 
