@@ -1,11 +1,13 @@
 """Pages of the primary source's customer listing that start right after any customer.
 
 An upstream listing hands out one cursor per page. To resume after any customer, a
-position is that page's cursor plus how many of its customers to skip: the page is asked
-again and the skipped customers dropped. This relies on what cursor listings do (a cursor
-names a place in the listing, so a page asked from it with any limit starts at the same
-customer); the limit asked is the fewest that fill the page, so a resume costs one
-listing call unless it needs more than the upstream's largest page.
+position is that page's cursor, the customer, and how many of the page's customers came up
+to it: the page is asked again and everything up to that customer dropped. Found again, the
+customer itself says where to resume, so customers added or removed before it in the
+meantime shift nothing; only when it is gone does the count decide. This relies on what
+cursor listings do (a cursor names a place in the listing, so a page asked from it with any
+limit starts at the same customer); the limit asked is the fewest that fill the page, so a
+resume costs one listing call unless it needs more than the upstream's largest page.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ MAX_LISTING_CALLS = 4
 
 @dataclass(frozen=True, slots=True)
 class ListingPosition:
-    """Right after the first ``skip`` customers of the page ``page_cursor`` starts (None:
-    the listing's first page)."""
+    """Right after ``customer_id``, which was the ``skip``-th customer of the page
+    ``page_cursor`` starts (None: the listing's first page). Without a customer: right
+    where that page starts, after ``skip`` customers."""
 
     page_cursor: str | None
     skip: int
+    customer_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +81,8 @@ async def list_customers(
     taken: list[tuple[str, ListingPosition]] = []
     loader = ctx.loader(sources.primary, fields)
     for _ in range(MAX_LISTING_CALLS):
-        skip = position.skip
         # At least one customer, even for first: 0, to tell whether any follow.
-        size = min(skip + max(first - len(taken), 1), limit)
+        size = min(position.skip + max(first - len(taken), 1), limit)
         page = await sources.list_page(
             size,
             position.page_cursor,
@@ -88,6 +91,7 @@ async def list_customers(
             caller_token=ctx.caller_token,
             budget=ctx.budget,
         )
+        skip = _resume_at(page.customer_ids, position)
         wanted_ids = page.customer_ids[skip : skip + first - len(taken)]
         for i, cid in enumerate(wanted_ids, start=skip):
             loader.prime(cid, page.records[cid])
@@ -109,9 +113,19 @@ async def list_customers(
     return CustomerPage(customers, has_next, page.total)
 
 
+def _resume_at(customer_ids: list[str], position: ListingPosition) -> int:
+    """How many customers of the page asked again come up to ``position``."""
+    if position.customer_id is not None:
+        try:
+            return customer_ids.index(position.customer_id) + 1
+        except ValueError:
+            pass  # gone from the listing (or moved past the customers asked): counted instead
+    return position.skip
+
+
 def _after(page_cursor: str | None, index: int, page: ListedPage) -> ListingPosition:
     """The position right after the customer at ``index`` of the page ``page_cursor`` gave."""
     if index == len(page.customer_ids) - 1 and page.next_cursor is not None:
         # The page's last customer: the next page starts right after it, with nothing to skip.
         return ListingPosition(page.next_cursor, 0)
-    return ListingPosition(page_cursor, index + 1)
+    return ListingPosition(page_cursor, index + 1, page.customer_ids[index])

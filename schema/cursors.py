@@ -42,20 +42,26 @@ def listing_cursor(position: ListingPosition, updated_since: datetime | None) ->
     """The cursor that resumes the customer listing at ``position``. It holds the listing's
     filter: skipping a page's first customers means something only in the same listing."""
     since = updated_since.isoformat() if updated_since is not None else None
-    return _encode(["customers", since, position.page_cursor, position.skip])
+    return _encode(["customers", since, position.page_cursor, position.skip, position.customer_id])
 
 
 def listing_position(cursor: str, argument: str, updated_since: datetime | None) -> ListingPosition:
     """The position a ``listing_cursor`` of the listing with this filter names."""
     since = updated_since.isoformat() if updated_since is not None else None
     match _decode(cursor, argument):
-        case ["customers", str() | None as filtered, str() | None as page_cursor, int(skip)]:
+        case [
+            "customers",
+            str() | None as filtered,
+            str() | None as page_cursor,
+            int(skip),
+            str() | None as customer_id,
+        ]:
             if filtered != since:
                 raise BadUserInput(
                     f"{argument} is a cursor of customerList with another updatedSince"
                 )
             if skip >= 0:
-                return ListingPosition(page_cursor, skip)
+                return ListingPosition(page_cursor, skip, customer_id)
     raise _invalid(argument, "a cursor of customerList")
 
 

@@ -203,6 +203,46 @@ def test_a_listing_cursor_resumes_only_the_listing_with_its_updated_since(
     assert sandbox.calls() == NO_CALLS
 
 
+def test_a_customer_added_before_the_edge_meanwhile_shifts_nothing() -> None:
+    # A customer changed since the listing's time enters it: in the middle of a page, before
+    # the edge a client resumes from.
+    since = "2023-01-01T00:00:00Z"
+    with run_in_thread(create_sandbox(SMALL)) as sandbox_url:
+        upstream = Sandbox(sandbox_url)
+        with run_in_thread(create_app(uncached_settings(sandbox_url))) as url:
+            gateway = Gateway(url)
+            # A page of the upstream (resumed from the end of the one before) with a
+            # customer outside the listing between its start and its fourth edge.
+            after, start = None, 0
+            while True:
+                before = _page(gateway, first=5, after=after, since=since)
+                edge = before["edges"][3]
+                outside = set(range(start + 1, int(edge["node"]["id"]))) - {
+                    int(i) for i in _ids(before)
+                }
+                if outside:
+                    newcomer = min(outside)
+                    break
+                after = before["pageInfo"]["endCursor"]
+                start = int(_ids(before)[-1])
+            patched = upstream.http.patch(f"/crm/customers/{newcomer}", json={"city": "Oslo"})
+            patched.raise_for_status()
+            upstream.reset()
+            resumed = _page(gateway, first=3, after=edge["cursor"], since=since)
+            # The page asked again holds one customer fewer past the edge than it did: the
+            # last one comes from the page after it.
+            assert upstream.calls()["crm"] == 2
+            assert resumed["totalCount"] == before["totalCount"] + 1
+            changed = upstream.http.get(
+                "/crm/customers", params={"limit": "100", "updated_since": since}
+            ).json()["data"]
+    ids = [str(r["id"]) for r in changed]
+    assert str(newcomer) in ids
+    assert _ids(resumed) == ids[ids.index(edge["node"]["id"]) + 1 :][:3]
+    assert _ids(resumed)[:1] == _ids(before)[4:5]
+    assert _ids(resumed)[0] != edge["node"]["id"]
+
+
 def test_total_count_is_null_where_the_listing_reports_none(sandbox: Sandbox) -> None:
     settings = uncached_settings(sandbox.url, CG_SOURCES__CRM__LISTING__TOTAL="count")
     with run_in_thread(create_app(settings)) as url:
@@ -238,13 +278,15 @@ def _code(body: Any) -> str:
         ({"first": LARGEST_PAGE + 1}, f"first must be at most {LARGEST_PAGE}, got 11"),
         ({"after": "nonsense"}, "after must be a cursor this API gave"),
         ({"after": _raw([1, "orders", "3", 0])}, "after must be a cursor of customerList"),
-        ({"after": _raw([1, "customers", None, None, -1])}, "after must be a cursor of custo"),
-        ({"after": _raw([1, "customers", None, None, True])}, "after must be a cursor this"),
-        ({"after": _raw([2, "customers", None, None, 0])}, "after must be a cursor this API"),
+        ({"after": _raw([1, "customers", None, None, -1, None])}, "after must be a cursor of cu"),
+        ({"after": _raw([1, "customers", None, None, 0, 7])}, "after must be a cursor of cu"),
+        ({"after": _raw([1, "customers", None, None, 0])}, "after must be a cursor of cu"),
+        ({"after": _raw([1, "customers", None, None, True, None])}, "after must be a cursor th"),
+        ({"after": _raw([2, "customers", None, None, 0, None])}, "after must be a cursor this"),
         ({"after": _raw({"skip": 0})}, "after must be a cursor this API gave"),
         ({"after": "x" * 2000}, "after must be a cursor of at most 1024 characters"),
         ({"last": 3}, "customerList pages forward only"),
-        ({"before": _raw([1, "customers", None, None, 0])}, "customerList pages forward"),
+        ({"before": _raw([1, "customers", None, None, 0, None])}, "customerList pages forward"),
     ],
 )
 def test_bad_listing_arguments_are_bad_user_input_before_any_call(
