@@ -6,7 +6,7 @@ Subpackages by concern: ``config/``, ``model/``, ``codecs/``, ``http/``, ``resil
 subpackage's ``__init__``, never from a module inside one.
 """
 
-from datasources.cache import Fetched
+from datasources.cache import Fetched, InvalidationWatcher
 from datasources.config import CacheConfig, SourceConfig
 from datasources.metrics import SourceMetrics
 from datasources.model import (
@@ -39,6 +39,7 @@ __all__ = [
     "CustomerChanged",
     "CustomerProfile",
     "Fetched",
+    "InvalidationWatcher",
     "ListedPage",
     "LoyaltyMembership",
     "Order",

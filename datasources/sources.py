@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from core import Clock, RedisHealthBoard, RedisPolicy, SystemTimer, Timer
-from datasources.cache import CachedSource, EntityCache, Fetched
+from datasources.cache import CachedSource, EntityCache, Fetched, InvalidationWatcher
 from datasources.config import CacheConfig, SourceConfig
 from datasources.http import Records, SourceClient, upstream_auth
 from datasources.metrics import SourceMetrics
@@ -203,6 +203,11 @@ class SourceSet:
         cached = self._cached.get(source)
         if cached is not None:
             cached.forget_locally(customer_ids)
+
+    def watch_invalidations(self, watcher: InvalidationWatcher) -> None:
+        """Tell ``watcher`` of every invalidation of any source from now on: writes,
+        webhooks and other replicas' invalidations alike."""
+        self._cache.watch(watcher)
 
     async def start(self) -> None:
         """Join the other replicas' invalidations; call once the event loop runs."""

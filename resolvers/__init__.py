@@ -3,12 +3,14 @@ plain data (which model fields of which sources); GraphQL documents are the sche
 
 from resolvers.context import RequestContext
 from resolvers.customers import CustomerPage, CustomerRecords, list_customers, load_customers
+from resolvers.provenance import Provenance
 from resolvers.warnings import ResponseWarnings
 from resolvers.writes import item_writes, profile_writes, update_customer
 
 __all__ = [
     "CustomerPage",
     "CustomerRecords",
+    "Provenance",
     "RequestContext",
     "ResponseWarnings",
     "item_writes",

@@ -10,6 +10,7 @@ from auth import Identity
 from core import SystemTimer
 from datasources import ChangeFeed, RequestBudget, SourceSet, Wanted
 from resolvers.loaders import SourceLoader
+from resolvers.provenance import Provenance
 from resolvers.warnings import ResponseWarnings
 
 
@@ -49,6 +50,8 @@ class RequestContext:
         self.wanted: Wanted | None = None
         self._loaders: dict[str, SourceLoader] = {}
         self.warnings = ResponseWarnings()
+        # What the answer is built from, for the response cache.
+        self.provenance = Provenance()
 
     def renewed(self) -> RequestContext:
         """The same caller and transport with fresh loaders, demand, warnings and deadline.
@@ -62,6 +65,7 @@ class RequestContext:
         renewed.wanted = None
         renewed._loaders = {}
         renewed.warnings = ResponseWarnings()
+        renewed.provenance = Provenance()
         return renewed
 
     def loader(self, source: str, fields: frozenset[str]) -> SourceLoader:
@@ -72,6 +76,7 @@ class RequestContext:
                 source,
                 fields,
                 self.warnings,
+                self.provenance,
                 self.caller_token,
                 self.budget,
             )

@@ -88,6 +88,7 @@ async def list_customers(
     if not 0 < first <= limit:
         raise BadRequest(f"first must be between 1 and {limit}, got {first}")
     fields = wanted[primary]
+    ctx.provenance.listed()
     page = await sources.list_page(
         first, after, updated_since, fields, caller_token=ctx.caller_token, budget=ctx.budget
     )

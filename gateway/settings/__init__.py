@@ -22,6 +22,7 @@ from gateway.settings.model import (
     SubscriptionSettings,
     TracingSettings,
 )
+from gateway.settings.response_cache import ResponseCacheSettings
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -31,6 +32,7 @@ __all__ = [
     "HttpSettings",
     "LoggingSettings",
     "PersistedQuerySettings",
+    "ResponseCacheSettings",
     "ServerSettings",
     "Settings",
     "SubscriptionSettings",

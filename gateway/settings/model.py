@@ -30,6 +30,7 @@ from datasources.config import (
     sources_problems,
     validate_with_rules,
 )
+from gateway.settings.response_cache import ResponseCacheSettings
 from schema import FederationSettings
 
 
@@ -225,6 +226,7 @@ class Settings(BaseModel):
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
     federation: FederationSettings = Field(default_factory=FederationSettings)
+    response_cache: ResponseCacheSettings = Field(default_factory=ResponseCacheSettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
     _secrets: dict[str, str] = PrivateAttr(default_factory=dict)
 
