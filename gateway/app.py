@@ -18,7 +18,7 @@ from gateway.endpoint import GraphQLEndpoint
 from gateway.guard import AuthGuard
 from gateway.metrics import GraphQLMetrics
 from gateway.middleware import middleware_stack
-from gateway.response_cache import ResponseCache
+from gateway.response_cache import ResponseCache, ResponseCacheMetrics
 from gateway.routes import healthz, internal_error, metrics, readiness
 from gateway.runtime import GatewayState, run_gateway
 from gateway.settings import Settings
@@ -55,8 +55,9 @@ def create_app(
     # Operation names label series only where an allow-list bounds them.
     graphql_metrics = GraphQLMetrics(registry, name_operations=settings.apq.allow_list is not None)
     state = GatewayState(SourceMetrics(registry))
+    response_cache_metrics = ResponseCacheMetrics(registry)
     response_cache = (
-        ResponseCache(settings.response_cache, clock, registry)
+        ResponseCache(settings.response_cache, clock, response_cache_metrics)
         if settings.response_cache.enabled
         else None
     )

@@ -61,11 +61,39 @@ class Running:
         self.lost = False
 
 
+class ResponseCacheMetrics:
+    """What the response cache counts; served whether or not it is enabled."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        lookups = Counter(
+            "customer_graph_response_cache_lookups_total",
+            "Lookups of whole answers by result (hit, miss).",
+            ["result"],
+            registry=registry,
+        )
+        self.hits, self.misses = lookups.labels("hit"), lookups.labels("miss")
+        self.stored = Counter(
+            "customer_graph_response_cache_stored_total",
+            "Answers kept in the response cache.",
+            registry=registry,
+        )
+        self.invalidated = Counter(
+            "customer_graph_response_cache_invalidated_total",
+            "Answers dropped because a customer they hold changed.",
+            registry=registry,
+        )
+        self.entries = Gauge(
+            "customer_graph_response_cache_entries",
+            "Answers held in the response cache.",
+            registry=registry,
+        )
+
+
 class ResponseCache:
     """Keeps whole answers by operation, variables and partition; an ``InvalidationWatcher``."""
 
     def __init__(
-        self, settings: ResponseCacheSettings, clock: Clock, registry: CollectorRegistry
+        self, settings: ResponseCacheSettings, clock: Clock, metrics: ResponseCacheMetrics
     ) -> None:
         self._max_entries = settings.max_entries
         self._max_ttl = settings.max_ttl
@@ -75,28 +103,8 @@ class ResponseCache:
         self._by_customer: dict[tuple[str, str], set[AnswerKey]] = {}
         self._documents: OrderedDict[str, _Document] = OrderedDict()
         self._running: set[Running] = set()
-        lookups = Counter(
-            "customer_graph_response_cache_lookups_total",
-            "Lookups of whole answers by result (hit, miss).",
-            ["result"],
-            registry=registry,
-        )
-        self._hits, self._misses = lookups.labels("hit"), lookups.labels("miss")
-        self._stored = Counter(
-            "customer_graph_response_cache_stored_total",
-            "Answers kept in the response cache.",
-            registry=registry,
-        )
-        self._invalidated = Counter(
-            "customer_graph_response_cache_invalidated_total",
-            "Answers dropped because a customer they hold changed.",
-            registry=registry,
-        )
-        Gauge(
-            "customer_graph_response_cache_entries",
-            "Answers held in the response cache.",
-            registry=registry,
-        ).set_function(lambda: len(self._answers))
+        self._metrics = metrics
+        metrics.entries.set_function(lambda: len(self._answers))
 
     def lookup(
         self,
@@ -113,10 +121,10 @@ class ResponseCache:
             if answer is not None:
                 if answer.expires > self._clock():
                     self._answers.move_to_end(key)
-                    self._hits.inc()
+                    self._metrics.hits.inc()
                     return answer
                 self._remove(key, answer)
-        self._misses.inc()
+        self._metrics.misses.inc()
         return None
 
     def now(self) -> float:
@@ -170,7 +178,7 @@ class ResponseCache:
             self._by_customer.setdefault(customer, set()).add(key)
         while len(self._answers) > self._max_entries:
             self._remove(*next(iter(self._answers.items())))
-        self._stored.inc()
+        self._metrics.stored.inc()
         return answer
 
     def dropped(self, source: str, customer_ids: Sequence[str]) -> None:
@@ -181,7 +189,7 @@ class ResponseCache:
                 answer = self._answers.get(key)
                 if answer is not None:
                     self._remove(key, answer)
-                    self._invalidated.inc()
+                    self._metrics.invalidated.inc()
 
     def lost(self) -> None:
         for running in self._running:

@@ -278,11 +278,12 @@ def test_an_answer_whose_customer_changed_while_it_was_computed_is_not_kept() ->
     from prometheus_client import CollectorRegistry
 
     from auth import Identity
-    from gateway.response_cache import ResponseCache
+    from gateway.response_cache import ResponseCache, ResponseCacheMetrics
     from gateway.settings import ResponseCacheSettings
     from resolvers import Provenance
 
-    cache = ResponseCache(ResponseCacheSettings(enabled=True), ManualClock(), CollectorRegistry())
+    metrics = ResponseCacheMetrics(CollectorRegistry())
+    cache = ResponseCache(ResponseCacheSettings(enabled=True), ManualClock(), metrics)
     caller = Identity.partner("acme", ["customers:read"])
     provenance = Provenance()
     provenance.read("crm", ["7"], float("inf"))
