@@ -66,7 +66,7 @@ class TokenVerifier:
                 audience=list(self._settings.audience) or None,
                 issuer=self._settings.issuer,
                 options={
-                    # exp and nbf are checked below against the injected clock.
+                    # exp, nbf and iat are checked below against the injected clock.
                     "verify_exp": False,
                     "verify_nbf": False,
                     "verify_iat": False,
@@ -96,12 +96,16 @@ class TokenVerifier:
         leeway = self._settings.leeway_seconds
         exp: float = claims["exp"]
         nbf: float | None = claims.get("nbf")
-        if not _is_time(exp) or (nbf is not None and not _is_time(nbf)):
-            raise Unauthenticated("token has an invalid 'exp' or 'nbf' claim")
+        iat: float | None = claims.get("iat")
+        if not _is_time(exp) or any(v is not None and not _is_time(v) for v in (nbf, iat)):
+            raise Unauthenticated("token has an invalid 'exp', 'nbf' or 'iat' claim")
         if now > exp + leeway:
             raise Unauthenticated("token has expired")
         if nbf is not None and now + leeway < nbf:
             raise Unauthenticated("token is not yet valid")
+        # A token issued in the future was minted by a clock (or a forger) we cannot trust.
+        if iat is not None and now + leeway < iat:
+            raise Unauthenticated("token is issued in the future")
 
 
 def _is_time(value: Any) -> bool:

@@ -1,5 +1,5 @@
 """The Starlette application: /graphql (with GraphiQL and subscriptions over WebSocket, SSE
-and multipart), /webhooks/{source}, /healthz, /readyz and /metrics."""
+and multipart), /graphql/schema.graphql, /webhooks/{source}, /healthz, /readyz and /metrics."""
 
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ from gateway.middleware import middleware_stack
 from gateway.response_cache import ResponseCache, ResponseCacheMetrics
 from gateway.routes import healthz, internal_error, metrics, readiness
 from gateway.runtime import GatewayState, run_gateway
+from gateway.schema_document import SCHEMA_PATH, SchemaDocument
 from gateway.settings import Settings
 from gateway.tracing import RequestTracing, open_tracing
 from gateway.webhooks import WebhookEndpoint
-from schema import GatewaySchema
+from schema import GatewaySchema, schema_sdl
 
 
 def create_app(
@@ -88,12 +89,25 @@ def create_app(
     graphql = AuthGuard(
         endpoint, state, realm=settings.auth.realm, api_key_header=settings.auth.api_key_header
     )
+    sdl = SchemaDocument(
+        schema_sdl(endpoint.schema),
+        open_to_all=settings.server.mode == "development",
+        scope=settings.contract.scope,
+    )
+    schema_document = AuthGuard(
+        sdl,
+        state,
+        realm=settings.auth.realm,
+        api_key_header=settings.auth.api_key_header,
+        operations_only=False,
+    )
     webhooks = WebhookEndpoint(settings.sources, settings.secrets, state, clock)
     app.router.routes.extend(
         [
             # Every method, so that the endpoint answers the others with a GraphQL-shaped 405.
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
+            Route(SCHEMA_PATH, schema_document),
             Route("/graphiql/{name}", endpoint.graphiql_asset, methods=["GET"]),
             Route("/webhooks/{source}", webhooks.handle, methods=["POST"]),
             Route("/healthz", healthz),

@@ -1,5 +1,5 @@
 """The ``customer-graph`` command: serve, sandbox, demo, check-config, hash-key, warm,
-graphiql-assets."""
+graphiql-assets, schema."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from auth import generate_api_key, hash_api_key
 from gateway.demo import add_sandbox_options, run_demo, run_sandbox
 from gateway.graphiql import DEFAULT_ASSETS, AssetsError, fetch_assets, missing_assets
 from gateway.logs import configure_logging
+from gateway.schema_command import add_schema_command
 from gateway.serve import CONFIG_ENV, run_serve
 from gateway.settings import DEFAULT_CONFIG, load_or_report
 from gateway.warm import WarmOptions, run_warm
@@ -93,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
         "--if-missing", action="store_true", help="do nothing when the files are there"
     )
     assets.set_defaults(run=_graphiql_assets)
+
+    add_schema_command(commands)
     return parser
 
 

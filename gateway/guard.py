@@ -23,9 +23,17 @@ class AuthGuard:
     """Wraps the GraphQL endpoint; lets through only authenticated callers within their rate."""
 
     def __init__(
-        self, app: ASGIApp, state: GatewayState, *, realm: str, api_key_header: str
+        self,
+        app: ASGIApp,
+        state: GatewayState,
+        *,
+        realm: str,
+        api_key_header: str,
+        operations_only: bool = True,
     ) -> None:
         self._app = app
+        # False: every request is authenticated, a GET naming no operation too.
+        self._operations_only = operations_only
         # Authenticator and rate limiter are opened in the lifespan, after this is built.
         self._state = state
         self._realm = realm
@@ -36,7 +44,7 @@ class AuthGuard:
             await self._app(scope, receive, send)
             return
         request = Request(scope)
-        if request.method == "GET" and not _names_an_operation(request):
+        if self._operations_only and request.method == "GET" and not _names_an_operation(request):
             # The GraphiQL page, or a request without an operation: nothing runs.
             await self._app(scope, receive, send)
             return

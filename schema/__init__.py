@@ -14,6 +14,7 @@ from strawberry.extensions import (
 )
 
 from auth import LimitsSettings
+from schema.contract import SchemaChange, SchemaChanges, schema_changes, schema_sdl
 from schema.extensions import ResponseWarningsExtension
 from schema.federation import SCALARS, FederationSettings, federated_query, subgraph_sdl
 from schema.gateway_schema import GatewaySchema, unexpected
@@ -23,7 +24,15 @@ from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
 
-__all__ = ["FederationSettings", "GatewaySchema", "build_schema"]
+__all__ = [
+    "FederationSettings",
+    "GatewaySchema",
+    "SchemaChange",
+    "SchemaChanges",
+    "build_schema",
+    "schema_changes",
+    "schema_sdl",
+]
 
 
 def build_schema(

@@ -17,7 +17,7 @@ from typing import ClassVar, Protocol
 
 import strawberry
 
-from core import BadRequest
+from core import BadRequest, BadUserInput
 from schema.money import to_amount
 from schema.permissions import guarded
 from schema.reads import reads
@@ -145,12 +145,14 @@ class Customer:
 
     @reads("orders", description="The customer's orders, newest first.")
     def orders(self, first: int = 10, after: str | None = None) -> OrderConnection | None:
+        if first < 0:
+            raise BadUserInput(f"first must not be negative, got {first}")
         orders = self._orders
         if isinstance(orders, Exception):
             raise orders
         start = _offset(after) + 1 if after else 0
         count = len(orders) if orders is not None else 0
-        page = orders.page(start, start + max(first, 0)) if orders is not None else ()
+        page = orders.page(start, start + first) if orders is not None else ()
         edges = [OrderEdge(cursor=_cursor(start + i), node=node) for i, node in enumerate(page)]
         return OrderConnection(
             edges=edges,

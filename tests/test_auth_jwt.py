@@ -87,11 +87,28 @@ def test_a_token_just_past_expiry_is_accepted_within_the_leeway(tokens: TokenGat
     assert tokens.post(token).json() == {"data": {"me": {"id": "7"}}}
 
 
+def test_a_token_issued_just_ahead_of_our_clock_is_accepted_within_the_leeway(
+    tokens: TokenGateway,
+) -> None:
+    now = int(tokens.clock())
+    token = hs256(claims("7", iat=now + 20))
+    assert tokens.post(token).json() == {"data": {"me": {"id": "7"}}}
+
+
 NOW = int(Clock()())
 
 REFUSED = {
     "expired": (hs256(claims(exp=NOW - 31)), "token has expired"),
     "not yet valid": (hs256(claims(nbf=NOW + 31)), "token is not yet valid"),
+    # The outside probe's token: issued an hour from now, otherwise valid.
+    "issued in the future": (
+        hs256(claims(iat=NOW + 3600, exp=NOW + 7200)),
+        "token is issued in the future",
+    ),
+    "iat not a time": (
+        hs256(claims(iat="yesterday")),
+        "token has an invalid 'exp', 'nbf' or 'iat' claim",
+    ),
     "wrong issuer": (hs256(claims(iss="https://evil.example")), "token issuer is not accepted"),
     "wrong audience": (hs256(claims(aud="another-api")), "token audience is not accepted"),
     "no audience": (hs256(claims(aud=None)), "token has no 'aud' claim"),

@@ -100,3 +100,16 @@ def test_a_repeated_query_is_answered_as_the_first_time(sandbox: Sandbox) -> Non
 
 # Headers that differ between any two requests.
 _PER_REQUEST = {"x-request-id", "date"}
+
+
+def test_a_negative_page_size_is_refused_as_bad_input(gateway: Gateway, sandbox: Sandbox) -> None:
+    query = '{ customer(id: "3") { id orders(first: -5) { totalCount } } }'
+    # The second time the text runs as a prepared operation: the same refusal.
+    for _ in range(2):
+        body = gateway.query(query)
+        assert body["data"] == {"customer": {"id": "3", "orders": None}}
+        (error,) = body["errors"]
+        assert error["path"] == ["customer", "orders"]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+        assert "negative" in error["message"]
+    assert sandbox.calls()["orders"] == 2

@@ -41,7 +41,11 @@ def transport_errors(
         yield
     except GatewayError:
         raise
-    except httpx.TimeoutException:
+    except httpx.TimeoutException as exc:
+        if _refused(exc):
+            raise UpstreamUnavailable(
+                f"{what} unreachable ({type(exc.__cause__).__name__})", source=source
+            ) from None
         raise UpstreamTimeout(f"{what} did not answer in time", source=source) from None
     except httpx.DecodingError as exc:
         reason = f"undecodable body: {exc}"
@@ -51,6 +55,14 @@ def transport_errors(
         raise UpstreamUnavailable(
             f"{what} unreachable ({type(exc).__name__})", source=source
         ) from None
+
+
+def _refused(exc: httpx.TimeoutException) -> bool:
+    # httpx-aiohttp maps every aiohttp connection error to ConnectTimeout, a refused
+    # connection, a failed DNS lookup and a TLS handshake included: its cause tells. A real
+    # timeout's cause is a TimeoutError (aiohttp's) or none of the OS's errors (httpcore's).
+    cause = exc.__cause__
+    return isinstance(cause, OSError) and not isinstance(cause, TimeoutError)
 
 
 def status_error(

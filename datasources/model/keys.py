@@ -5,6 +5,13 @@ from __future__ import annotations
 import re
 import string
 
+# Longer ids cannot exist anywhere: 20 digits hold any unsigned 64-bit number, and a bound
+# keeps ``int()`` away from Python's int-string limit and upstream URLs short.
+MAX_DIGITS = 20
+MAX_ID_LENGTH = 256
+# ASCII only: ``str.isdigit`` accepts "²" and "٣", which ``int`` refuses or reads differently.
+_NUMBER = re.compile(f"[0-9]{{1,{MAX_DIGITS}}}")
+
 
 class KeyTemplate:
     """A reversible template with one ``{id}`` placeholder."""
@@ -22,26 +29,27 @@ class KeyTemplate:
         self._identity = template == "{id}"
         self._numeric = spec.endswith("d")
         self._bare_number = self._numeric and not before and not after
-        group = r"(\d+)" if self._numeric else r"(.+)"
+        group = f"([0-9]{{1,{MAX_DIGITS}}})" if self._numeric else f"(.{{1,{MAX_ID_LENGTH}}})"
         self._pattern = re.compile(re.escape(before) + group + re.escape(after))
 
     def to_source(self, customer_id: str) -> str | None:
         """The source key for a customer id; None when the id cannot exist in this source."""
-        if self._identity:
-            return customer_id
         if self._numeric:
-            if not customer_id.isdigit():
+            if _NUMBER.fullmatch(customer_id) is None:
                 return None
             return self._template.format(id=int(customer_id))
-        return self._template.format(id=customer_id)
+        if not 0 < len(customer_id) <= MAX_ID_LENGTH:
+            return None
+        return customer_id if self._identity else self._template.format(id=customer_id)
 
     def to_customer(self, source_key: str) -> str | None:
         """Our customer id for a source key; None when the key does not fit the template."""
         if self._identity:
-            return source_key
+            return source_key if 0 < len(source_key) <= MAX_ID_LENGTH else None
         if self._bare_number:
-            # What the pattern's (\d+) accepts, without a regex match per record.
-            return str(int(source_key)) if source_key.isdecimal() else None
+            # What the pattern accepts, without a regex match per record.
+            fits = 0 < len(source_key) <= MAX_DIGITS and source_key.isascii()
+            return str(int(source_key)) if fits and source_key.isdigit() else None
         match = self._pattern.fullmatch(source_key)
         if match is None:
             return None

@@ -4,6 +4,7 @@ The model lives in ``model``, one class per section; ``loading`` is the only cod
 reads files and the environment.
 """
 
+from gateway.settings.contract import ContractSettings
 from gateway.settings.loading import (
     DEFAULT_CONFIG,
     ENV_PREFIX,
@@ -29,6 +30,7 @@ __all__ = [
     "ENV_PREFIX",
     "CompressionSettings",
     "ConfigError",
+    "ContractSettings",
     "HttpSettings",
     "LoggingSettings",
     "PersistedQuerySettings",

@@ -30,6 +30,7 @@ from datasources.config import (
     sources_problems,
     validate_with_rules,
 )
+from gateway.settings.contract import ContractSettings
 from gateway.settings.response_cache import ResponseCacheSettings
 from schema import FederationSettings
 
@@ -227,6 +228,7 @@ class Settings(BaseModel):
     subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
     federation: FederationSettings = Field(default_factory=FederationSettings)
     response_cache: ResponseCacheSettings = Field(default_factory=ResponseCacheSettings)
+    contract: ContractSettings = Field(default_factory=ContractSettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
     _secrets: dict[str, str] = PrivateAttr(default_factory=dict)
 

@@ -1,0 +1,17 @@
+"""``[contract]``: who may read the schema's SDL over HTTP (docs/contracts.md)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ContractSettings(BaseModel):
+    """``/graphql/schema.graphql`` is open in development; in production it needs ``scope``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scope: str = Field(
+        default="schema:read",
+        min_length=1,
+        description="the scope a production caller needs to read /graphql/schema.graphql",
+    )
