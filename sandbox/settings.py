@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-API_NAMES = ("crm", "orders", "loyalty", "preferences")
+API_NAMES = ("crm", "orders", "loyalty", "preferences", "support")
 
 
 @dataclass
@@ -18,6 +18,10 @@ class Fault:
     fail_next: int = 0
     hang: bool = False
     drop_after_apply: int = 0
+    # GraphQL APIs only: every Nth customer's tickets fail (an error at their path, the rest
+    # of the answer kept), or come with invalid values.
+    error_every: int = 0
+    invalid_every: int = 0
 
     def __post_init__(self) -> None:
         problems = []
@@ -33,6 +37,8 @@ class Fault:
             problems.append("fail_next must be >= 0")
         if self.drop_after_apply < 0:
             problems.append("drop_after_apply must be >= 0")
+        if self.error_every < 0 or self.invalid_every < 0:
+            problems.append("error_every and invalid_every must be >= 0")
         if problems:
             raise ValueError("; ".join(problems))
 

@@ -9,7 +9,6 @@ fields are guarded: who may read them is decided by ``auth.permissions``.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,10 +16,17 @@ from typing import ClassVar, Protocol
 
 import strawberry
 
-from core import BadRequest, BadUserInput
+from resolvers import check_page_size
+from schema.connections import PageInfo, window
+from schema.cursors import order_cursor, order_offset
 from schema.money import to_amount
 from schema.permissions import guarded
 from schema.reads import reads
+
+# The largest page of orders; a customer's orders are loaded whole, so this bounds only
+# the response.
+MAX_ORDERS_PAGE = 100
+DEFAULT_ORDERS_PAGE = 10
 
 
 @strawberry.type(description="An amount of money in a currency.")
@@ -54,23 +60,25 @@ class Order:
     line_items: list[OrderLine] | None = reads("orders", "lines", "currency")
 
 
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-
-@strawberry.type
+@strawberry.type(description="One order of a customer's orders.")
 class OrderEdge:
-    cursor: str
     node: Order
+    # Encoded only when read: most queries of orders select no cursor.
+    _owner: strawberry.Private[str]
+    _offset: strawberry.Private[int]
+
+    @strawberry.field(
+        description="Opaque; as after (before), it resumes right after (before) this order."
+    )
+    def cursor(self) -> str:
+        return order_cursor(self._owner, self._offset)
 
 
-@strawberry.type
+@strawberry.type(description="A page of a customer's orders (a Relay connection).")
 class OrderConnection:
     edges: list[OrderEdge]
     page_info: PageInfo
-    total_count: int
+    total_count: int = strawberry.field(description="How many orders the customer has.")
 
 
 @strawberry.type(description="Membership in the loyalty programme.")
@@ -143,48 +151,56 @@ class Customer:
             raise orders
         return orders.total_spent() if orders is not None else None
 
-    @reads("orders", description="The customer's orders, newest first.")
-    def orders(self, first: int = 10, after: str | None = None) -> OrderConnection | None:
-        if first < 0:
-            raise BadUserInput(f"first must not be negative, got {first}")
+    @reads(
+        "orders",
+        description="The customer's orders, newest first, as a Relay connection: first "
+        f"and after page forward, last and before backward (each count 0 to "
+        f"{MAX_ORDERS_PAGE}); with none of them, the first {DEFAULT_ORDERS_PAGE}.",
+    )
+    def orders(
+        self,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> OrderConnection | None:
+        check_page_size("first", first, MAX_ORDERS_PAGE)
+        check_page_size("last", last, MAX_ORDERS_PAGE)
+        cid = str(self.id)
+        start = order_offset(after, "after", cid) if after is not None else None
+        stop = order_offset(before, "before", cid) if before is not None else None
         orders = self._orders
         if isinstance(orders, Exception):
             raise orders
-        start = _offset(after) + 1 if after else 0
+        if first is None and last is None:
+            first = DEFAULT_ORDERS_PAGE
         count = len(orders) if orders is not None else 0
-        page = orders.page(start, start + first) if orders is not None else ()
-        edges = [OrderEdge(cursor=_cursor(start + i), node=node) for i, node in enumerate(page)]
+        page = window(count, first, last, start, stop)
+        nodes = orders.page(page.start, page.stop) if orders is not None else ()
+        edges = [
+            OrderEdge(node=node, _owner=cid, _offset=page.start + i) for i, node in enumerate(nodes)
+        ]
         return OrderConnection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=start + len(page) < count,
-                end_cursor=edges[-1].cursor if edges else None,
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=order_cursor(cid, page.start) if edges else None,
+                end_cursor=order_cursor(cid, page.stop - 1) if edges else None,
             ),
             total_count=count,
         )
 
 
-@strawberry.type
+@strawberry.type(description="One customer of the listing.")
 class CustomerEdge:
-    cursor: str
+    cursor: str = strawberry.field(
+        description="Opaque; as customerList's after, it resumes right after this customer."
+    )
     node: Customer
 
 
-@strawberry.type
+@strawberry.type(description="A page of the customer listing (a Relay connection).")
 class CustomerConnection:
     edges: list[CustomerEdge]
     page_info: PageInfo
-
-
-def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"order:{offset}".encode()).decode()
-
-
-def _offset(cursor: str) -> int:
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind == "order" and value.isdigit():
-            return int(value)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise BadRequest(f"invalid cursor {cursor!r}")
