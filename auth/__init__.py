@@ -29,6 +29,7 @@ from auth.permissions import (
 from auth.query_limits import MAX_MEASURED_DEPTH, QueryMeasures, check_operation, check_tokens
 from auth.rate_limits import IdentityRateLimiter
 from auth.signatures import WebhookSignature
+from auth.write_allowance import WriteAllowance, WriteLimits
 
 __all__ = [
     "MAX_MEASURED_DEPTH",
@@ -53,6 +54,8 @@ __all__ = [
     "RateLimitSettings",
     "TokenVerifier",
     "WebhookSignature",
+    "WriteAllowance",
+    "WriteLimits",
     "answer_partition",
     "bearer_token",
     "can_list_customers",
