@@ -18,6 +18,8 @@ class Fault:
     fail_next: int = 0
     hang: bool = False
     drop_after_apply: int = 0
+    # "OLD>NEW": every OLD in the API's answers reads NEW, as when an upstream's words drift.
+    replace: str = ""
 
     def __post_init__(self) -> None:
         problems = []
@@ -33,6 +35,8 @@ class Fault:
             problems.append("fail_next must be >= 0")
         if self.drop_after_apply < 0:
             problems.append("drop_after_apply must be >= 0")
+        if self.replace and not self.replace.partition(">")[0]:
+            problems.append("replace must look like OLD>NEW")
         if problems:
             raise ValueError("; ".join(problems))
 

@@ -13,7 +13,7 @@ import base64
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import ClassVar, Protocol
+from typing import Annotated, ClassVar, Protocol
 
 import strawberry
 
@@ -21,6 +21,7 @@ from core import BadRequest, BadUserInput
 from schema.money import to_amount
 from schema.permissions import guarded
 from schema.reads import reads
+from schema.vocabulary import Channel, LoyaltyTier, OrderStatus, Segment
 
 
 @strawberry.type(description="An amount of money in a currency.")
@@ -34,63 +35,84 @@ class Money:
         return cls(amount=to_amount(minor, currency), currency=currency, minor_units=minor)
 
 
-@strawberry.type
+@strawberry.type(description="One product in an order.")
 class OrderLine:
-    sku: str | None
-    title: str | None
-    quantity: int | None
-    unit_price: Money | None
+    sku: str | None = strawberry.field(description="The product's stock-keeping unit.")
+    title: str | None = strawberry.field(description="The product's name, as ordered.")
+    quantity: int | None = strawberry.field(description="How many were ordered.")
+    unit_price: Money | None = strawberry.field(
+        description="The price of one, in the order's currency."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="An order a customer placed, from the orders source.")
 class Order:
     # The model entity whose fields these are; see schema/reads.py.
     entity: ClassVar[str] = "orders"
 
-    id: strawberry.ID
-    placed_at: datetime | None
-    status: str | None
-    total: Money | None = reads("orders", "total_minor", "currency")
-    line_items: list[OrderLine] | None = reads("orders", "lines", "currency")
+    id: strawberry.ID = strawberry.field(description="The order's id at the orders source.")
+    placed_at: datetime | None = strawberry.field(description="When the order was placed.")
+    status: OrderStatus | None = strawberry.field(
+        description="Where the order is; null with UPSTREAM_DATA_INVALID when the source "
+        "sends a status this schema does not know."
+    )
+    total: Money | None = reads(
+        "orders", "total_minor", "currency", description="What the order costs in all."
+    )
+    line_items: list[OrderLine] | None = reads(
+        "orders", "lines", "currency", description="The products ordered."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Where a page of a connection ends.")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether a page follows this one.")
+    end_cursor: str | None = strawberry.field(
+        description="Pass as `after` for the next page; null on an empty page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="An order in a page of orders.")
 class OrderEdge:
-    cursor: str
-    node: Order
+    cursor: str = strawberry.field(description="This order's position, for `after`.")
+    node: Order = strawberry.field(description="The order.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of a customer's orders, newest first.")
 class OrderConnection:
-    edges: list[OrderEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[OrderEdge] = strawberry.field(description="The orders of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page ends.")
+    total_count: int = strawberry.field(description="How many orders the customer has in all.")
 
 
 @strawberry.type(description="Membership in the loyalty programme.")
 class LoyaltyMembership:
     entity: ClassVar[str] = "loyalty"
 
-    member_number: str | None
-    tier: str | None
-    points: int | None
-    member_since: date | None
+    member_number: str | None = strawberry.field(
+        description="The membership's number in the loyalty programme."
+    )
+    tier: LoyaltyTier | None = strawberry.field(
+        description="The member's tier; null with UPSTREAM_DATA_INVALID when the source "
+        "sends a tier this schema does not know."
+    )
+    points: int | None = strawberry.field(description="Points to spend.")
+    member_since: date | None = strawberry.field(description="When the membership began.")
 
 
 @strawberry.type(description="Consent and language for one marketing channel.")
 class ChannelPreference:
     entity: ClassVar[str] = "preferences"
 
-    channel: str | None
-    opt_in: bool | None
-    language: str | None
-    updated_at: date | None
+    channel: Channel | None = strawberry.field(
+        description="The channel; null with UPSTREAM_DATA_INVALID when the source sends a "
+        "channel this schema does not know."
+    )
+    opt_in: bool | None = strawberry.field(description="Whether the customer consents to it.")
+    language: str | None = strawberry.field(
+        description="ISO 639-1 code of the language to write in."
+    )
+    updated_at: date | None = strawberry.field(description="When the customer last chose.")
 
 
 class OrderHistory(Protocol):
@@ -111,22 +133,31 @@ class OrderHistory(Protocol):
 class Customer:
     entity: ClassVar[str] = "customer"
 
-    id: strawberry.ID
-    first_name: str | None
-    last_name: str | None
+    id: strawberry.ID = strawberry.field(description="The customer's id, as the CRM knows it.")
+    first_name: str | None = strawberry.field(description="Given name.")
+    last_name: str | None = strawberry.field(description="Family name.")
     name: str | None = reads(
         "customer", "first_name", "last_name", description="First and last name."
     )
-    email: str | None = guarded("email")
-    phone: str | None = guarded("phone")
-    birth_date: date | None = guarded("birthDate")
+    email: str | None = guarded("email", description="Email address.")
+    phone: str | None = guarded("phone", description="Phone number, E.164.")
+    birth_date: date | None = guarded("birthDate", description="Date of birth.")
     country: str | None = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
-    city: str | None
-    segment: str | None
-    created_at: datetime | None
-    updated_at: datetime | None
-    loyalty: LoyaltyMembership | None = reads("loyalty")
-    preferences: list[ChannelPreference] | None = reads("preferences")
+    city: str | None = strawberry.field(description="City of the customer's address.")
+    segment: Segment | None = strawberry.field(
+        description="The segment the customer is served in; null with UPSTREAM_DATA_INVALID "
+        "when the source sends a segment this schema does not know."
+    )
+    created_at: datetime | None = strawberry.field(description="When the CRM first knew them.")
+    updated_at: datetime | None = strawberry.field(
+        description="When the CRM's record last changed."
+    )
+    loyalty: LoyaltyMembership | None = reads(
+        "loyalty", description="The loyalty membership; null for customers who are no member."
+    )
+    preferences: list[ChannelPreference] | None = reads(
+        "preferences", description="Consent per marketing channel, one entry per channel."
+    )
     # Orders are converted only as far as a query reads them: a page, or the total.
     _orders: strawberry.Private[OrderHistory | Exception | None]
 
@@ -144,7 +175,14 @@ class Customer:
         return orders.total_spent() if orders is not None else None
 
     @reads("orders", description="The customer's orders, newest first.")
-    def orders(self, first: int = 10, after: str | None = None) -> OrderConnection | None:
+    def orders(
+        self,
+        first: Annotated[int, strawberry.argument(description="How many orders, at most.")] = 10,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="The endCursor of the page before; null: newest."),
+        ] = None,
+    ) -> OrderConnection | None:
         if first < 0:
             raise BadUserInput(f"first must not be negative, got {first}")
         orders = self._orders
@@ -164,16 +202,16 @@ class Customer:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A customer in a page of customers.")
 class CustomerEdge:
-    cursor: str
-    node: Customer
+    cursor: str = strawberry.field(description="Where the page ends, for `after`.")
+    node: Customer = strawberry.field(description="The customer.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of customers, in the primary source's order.")
 class CustomerConnection:
-    edges: list[CustomerEdge]
-    page_info: PageInfo
+    edges: list[CustomerEdge] = strawberry.field(description="The customers of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page ends.")
 
 
 def _cursor(offset: int) -> str:
