@@ -165,6 +165,13 @@ class BadUserInput(BadRequest):
     code = "BAD_USER_INPUT"
 
 
+class IdempotencyKeyReused(GatewayError):
+    """The idempotency key was first used with a different request; nothing was written."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+    status = 422
+
+
 class Unauthenticated(GatewayError):
     """The request has no acceptable credentials: none, or a token or key we cannot accept."""
 

@@ -8,6 +8,7 @@ subpackage's ``__init__``, never from a module inside one.
 
 from datasources.cache import Fetched
 from datasources.config import CacheConfig, SourceConfig
+from datasources.idempotency import KeyBindings
 from datasources.metrics import SourceMetrics
 from datasources.model import (
     ChannelPreference,
@@ -39,6 +40,7 @@ __all__ = [
     "CustomerChanged",
     "CustomerProfile",
     "Fetched",
+    "KeyBindings",
     "ListedPage",
     "LoyaltyMembership",
     "Order",

@@ -116,3 +116,39 @@ class SourceMetrics:
             "Subscriptions to customer changes open in this process.",
             registry=registry,
         )
+        self.bus_published = Counter(
+            "customer_graph_bus_published_total",
+            "Messages this replica appended to the replica bus, by kind (invalidate, changes).",
+            ["kind"],
+            registry=registry,
+        )
+        self.bus_received = Counter(
+            "customer_graph_bus_received_total",
+            "Other replicas' bus messages applied here, by kind (malformed: ignored).",
+            ["kind"],
+            registry=registry,
+        )
+        self.bus_connected = Gauge(
+            "customer_graph_bus_connected",
+            "1 while this replica follows the replica bus, 0 while it cannot reach Redis.",
+            registry=registry,
+        )
+        self.bus_resumed = Counter(
+            "customer_graph_bus_resumed_total",
+            "Reconnections to the bus that resumed from this replica's last message.",
+            registry=registry,
+        )
+        self.bus_gaps = Counter(
+            "customer_graph_bus_gaps_total",
+            "Times bus messages were missed for good and the local cache dropped, by reason "
+            "(trimmed: away longer than the retention; reset: the stream was lost; "
+            "started_without_redis).",
+            ["reason"],
+            registry=registry,
+        )
+        self.change_visible = Histogram(
+            "customer_graph_change_visible_seconds",
+            "From a change's invalidation in one replica to its copies dropped in this one.",
+            registry=registry,
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        )

@@ -14,10 +14,11 @@ import httpx
 
 from core import Clock, RedisHealthBoard, RedisPolicy, SystemTimer, Timer
 from datasources.cache import CachedSource, EntityCache, Fetched
-from datasources.config import CacheConfig, SourceConfig
+from datasources.config import BusConfig, CacheConfig, SourceConfig
 from datasources.http import Records, SourceClient, upstream_auth
 from datasources.metrics import SourceMetrics
 from datasources.resilience import RequestBudget
+from datasources.sync import BusMessage, Invalidation, ReplicaBus
 from datasources.tracing import UpstreamTracer
 
 # Which sources to call, each with the model fields wanted from it.
@@ -49,7 +50,8 @@ class SourceSet:
     their values. ``clock`` (seconds) ages cached records and upstream access tokens.
     ``timer`` (monotonic) drives request deadlines, breakers, quotas and retry waits.
     ``tracer``, when given, traces every upstream call. ``redis`` holds the health of the
-    cache's Redis, shared with its other users; without it the set keeps its own.
+    cache's Redis, shared with its other users; without it the set keeps its own. ``bus``
+    sizes the replica bus (``self.bus``), on the cache's Redis when one is configured.
     """
 
     def __init__(
@@ -63,8 +65,10 @@ class SourceSet:
         timer: Timer | None = None,
         tracer: UpstreamTracer | None = None,
         redis: RedisHealthBoard | None = None,
+        bus: BusConfig | None = None,
     ) -> None:
         cache = cache or CacheConfig()
+        self._clock = clock
         self._configs = dict(configs)
         transports = {name: transport_factory(cfg) for name, cfg in configs.items()}
         self._http = {
@@ -88,6 +92,14 @@ class SourceSet:
         self._own_redis = redis is None
         self._redis = redis or RedisHealthBoard(RedisPolicy(), timer)
         self._cache = EntityCache(cache, configs, metrics, clock, self._redis)
+        self._metrics = metrics
+        self.bus = ReplicaBus(
+            bus or BusConfig(),
+            f"{cache.redis_prefix}bus",
+            self._redis.health(cache.redis_url) if cache.redis_url else None,
+            metrics,
+        )
+        self.bus.subscribe(self)
         self._cached = {
             name: CachedSource(client, self._cache, metrics, clock, coalesce=cache.coalesce)
             for name, client in self._clients.items()
@@ -165,12 +177,13 @@ class SourceSet:
         """
         written: list[str] = []
         try:
-            for source, changes in writes:
+            for position, (source, changes) in enumerate(writes):
                 written.append(source)
                 await self._clients[source].update(
                     customer_id,
                     changes,
-                    idempotency_seed,
+                    # Two writes to one target in one request (the same channel twice) differ.
+                    f"{idempotency_seed}\0{position}",
                     caller_token=caller_token,
                     budget=budget,
                 )
@@ -195,18 +208,29 @@ class SourceSet:
         Call it after a write to the source; a failure of the shared tier is logged, not
         raised (its entries then live out their ttl).
         """
-        await self._cached[source].invalidate(list(customer_ids))
+        ids = tuple(dict.fromkeys(customer_ids))
+        if not ids:
+            return
+        await self._cached[source].invalidate(ids)
+        await self.bus.publish(Invalidation(source, ids, self._clock()))
 
-    def forget_locally(self, source: str, customer_ids: Sequence[str]) -> None:
-        """Drop what this process holds of these customers in ``source``, after another
-        replica invalidated them everywhere else."""
-        cached = self._cached.get(source)
+    def received(self, message: BusMessage) -> None:
+        """Drop what this process holds of the customers another replica invalidated."""
+        if not isinstance(message, Invalidation):
+            return
+        cached = self._cached.get(message.source)
         if cached is not None:
-            cached.forget_locally(customer_ids)
+            cached.forget_locally(message.customer_ids)
+            self._metrics.change_visible.observe(max(0.0, self._clock() - message.at))
+
+    def lost(self) -> None:
+        """Drop everything this process holds: other replicas' invalidations were missed."""
+        self._cache.forget_all_locally()
 
     async def start(self) -> None:
-        """Join the other replicas' invalidations; call once the event loop runs."""
-        await self._cache.start()
+        """Follow the other replicas' invalidations; call once the event loop runs, after
+        every other handler subscribed to ``bus``."""
+        await self.bus.start()
 
     def owner(self, entity: str, field: str) -> str | None:
         """The source that feeds ``field`` of ``entity``, if any does."""
@@ -252,8 +276,8 @@ class SourceSet:
         return all(http.is_closed for http in self._http.values())
 
     async def aclose(self) -> None:
+        await self.bus.aclose()
         await asyncio.gather(*(source.aclose() for source in self._cached.values()))
-        await self._cache.aclose()
         if self._own_redis:
             await self._redis.aclose()
         await asyncio.gather(*(client.aclose() for client in self._http.values()))

@@ -16,7 +16,7 @@ import structlog
 
 from auth import Authenticator, IdentityRateLimiter, JwksCache, TokenVerifier
 from core import Clock, RedisHealthBoard, Timer
-from datasources import ChangeFeed, SourceMetrics, SourceSet
+from datasources import ChangeFeed, KeyBindings, SourceMetrics, SourceSet
 from gateway.settings import Settings
 from gateway.tracing import RequestTracing
 from gateway.upstreams import open_sources
@@ -33,6 +33,7 @@ class Runtime:
     changes: ChangeFeed
     authenticator: Authenticator
     rate_limiter: IdentityRateLimiter
+    key_bindings: KeyBindings
 
 
 @dataclass(slots=True)
@@ -68,21 +69,22 @@ async def run_gateway(
     sources = open_sources(
         settings, state.source_metrics, clock, timer, redis, tracing.upstream if tracing else None
     )
-    await sources.start()
     changes = ChangeFeed(
-        settings.cache,
-        state.source_metrics,
-        redis,
-        queue_size=settings.subscriptions.queue_size,
-        forget_locally=sources.forget_locally,
+        sources.bus, state.source_metrics, queue_size=settings.subscriptions.queue_size
     )
-    await changes.start()
+    await sources.start()
     auth_http = httpx.AsyncClient(
         timeout=settings.auth.jwt.jwks_timeout_seconds if settings.auth.jwt else 5,
         follow_redirects=False,
     )
     rate_limiter = IdentityRateLimiter.open(settings.limits.rate, redis)
-    runtime = Runtime(sources, changes, _authenticator(settings, auth_http, clock), rate_limiter)
+    runtime = Runtime(
+        sources,
+        changes,
+        _authenticator(settings, auth_http, clock),
+        rate_limiter,
+        _key_bindings(settings, timer, redis),
+    )
     state.runtime = runtime
     state.ready = True
     log.info("gateway started", sources=sorted(settings.sources), mode=settings.server.mode)
@@ -95,9 +97,20 @@ async def run_gateway(
         yield runtime
     finally:
         state.ready = False
-        await changes.aclose()
+        changes.close()
         await sources.aclose()
         await auth_http.aclose()
+
+
+def _key_bindings(settings: Settings, timer: Timer, redis: RedisHealthBoard) -> KeyBindings:
+    url = settings.cache.redis_url
+    return KeyBindings(
+        settings.idempotency.ttl,
+        settings.idempotency.max_entries,
+        timer,
+        redis.health(url) if url else None,
+        prefix=f"{settings.cache.redis_prefix}idem:",
+    )
 
 
 def _authenticator(settings: Settings, http: httpx.AsyncClient, clock: Clock) -> Authenticator:

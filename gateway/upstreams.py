@@ -40,4 +40,5 @@ def open_sources(
         timer=timer,
         tracer=tracer,
         redis=redis,
+        bus=settings.bus,
     )

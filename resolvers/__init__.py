@@ -2,15 +2,26 @@
 plain data (which model fields of which sources); GraphQL documents are the schema's."""
 
 from resolvers.context import RequestContext
-from resolvers.customers import CustomerPage, CustomerRecords, list_customers, load_customers
+from resolvers.customers import CustomerRecords, load_customers
+from resolvers.listing import (
+    CustomerPage,
+    ListedCustomer,
+    ListingPosition,
+    check_page_size,
+    list_customers,
+)
 from resolvers.warnings import ResponseWarnings
-from resolvers.writes import item_writes, profile_writes, update_customer
+from resolvers.writes import ClientKey, item_writes, profile_writes, update_customer
 
 __all__ = [
+    "ClientKey",
     "CustomerPage",
     "CustomerRecords",
+    "ListedCustomer",
+    "ListingPosition",
     "RequestContext",
     "ResponseWarnings",
+    "check_page_size",
     "item_writes",
     "list_customers",
     "load_customers",

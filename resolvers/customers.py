@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from core import BadRequest, GatewayError
+from core import GatewayError
 from datasources import Wanted
 from resolvers.context import RequestContext
 
@@ -19,12 +18,6 @@ class CustomerRecords:
 
     id: str
     by_source: dict[str, Any]
-
-
-@dataclass(slots=True)
-class CustomerPage:
-    customers: list[CustomerRecords]
-    next_cursor: str | None
 
 
 async def load_customers(
@@ -70,29 +63,3 @@ async def _load_all(
         if isinstance(result, BaseException) and not isinstance(result, GatewayError):
             raise result
     return results
-
-
-async def list_customers(
-    ctx: RequestContext,
-    wanted: Wanted,
-    first: int,
-    after: str | None,
-    updated_since: datetime | None,
-) -> CustomerPage:
-    """A page of the primary source's listing, joined with the other sources' records."""
-    sources = ctx.sources
-    primary = sources.primary
-    limit = sources.listing_limit()
-    if limit is None:
-        raise BadRequest("the primary source has no listing endpoint", source=primary)
-    if not 0 < first <= limit:
-        raise BadRequest(f"first must be between 1 and {limit}, got {first}")
-    fields = wanted[primary]
-    page = await sources.list_page(
-        first, after, updated_since, fields, caller_token=ctx.caller_token, budget=ctx.budget
-    )
-    loader = ctx.loader(primary, fields)
-    for cid, record in page.records.items():
-        loader.prime(cid, record)
-    customers = await load_customers(ctx, wanted, page.customer_ids)
-    return CustomerPage([c for c in customers if c is not None], page.next_cursor)

@@ -1,4 +1,5 @@
-"""Four sample upstream REST APIs (CRM, orders, loyalty, preferences) for the gateway to aggregate.
+"""Sample upstreams for the gateway to aggregate: four REST APIs (CRM, orders, loyalty,
+preferences) and a GraphQL support desk (``sandbox.support``).
 
 The data is generated deterministically (see `sandbox.data.Dataset`); faults can be injected
 per API at startup or at runtime through the `/_faults` control endpoint.

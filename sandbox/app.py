@@ -1,4 +1,5 @@
-"""The sandbox app: the four upstream APIs mounted side by side, with shared control endpoints."""
+"""The sandbox app: the four REST APIs and the GraphQL support desk mounted side by side, with
+shared control endpoints."""
 
 from __future__ import annotations
 
@@ -23,18 +24,22 @@ from .openapi import orders as orders_doc
 from .openapi import preferences as preferences_doc
 from .responses import ORJSONResponse
 from .settings import API_NAMES, SandboxSettings
-from .stats import KeyExtractor, StatsMiddleware, StatsRecorder
+from .stats import DocumentReader, KeyExtractor, StatsMiddleware, StatsRecorder
+from .support import SupportDesk, create_support_app, graphql_request
+from .support import requested_keys as support_keys
 
 
 class _UpstreamAPI(NamedTuple):
     name: str
     app: ASGIApp
     requested_keys: KeyExtractor
-    openapi: dict[str, Any]
+    openapi: dict[str, Any] | None = None
+    documents: DocumentReader | None = None
 
 
 def create_app(settings: SandboxSettings) -> Starlette:
-    """A sandbox serving `/crm`, `/orders`, `/loyalty` and `/preferences`; state is per app."""
+    """A sandbox serving `/crm`, `/orders`, `/loyalty`, `/preferences` and the GraphQL
+    `/support/graphql`; state is per app."""
     dataset = Dataset(settings)
     stats = StatsRecorder(API_NAMES)
     faults = FaultTable(settings.faults, settings.seed)
@@ -60,13 +65,34 @@ def create_app(settings: SandboxSettings) -> Starlette:
             preferences.requested_keys,
             preferences_doc.DOCUMENT,
         ),
+        _UpstreamAPI(
+            "support",
+            Starlette(
+                routes=[
+                    Route(
+                        "/graphql",
+                        create_support_app(SupportDesk(dataset, settings.seed), faults),
+                        methods=["POST"],
+                    )
+                ]
+            ),
+            support_keys,
+            documents=graphql_request,
+        ),
     )
     routes: list[BaseRoute] = list(control_routes(stats, faults))
     for api in apis:
-        # The document is routed ahead of the mount so fetching it is neither counted nor faulted.
-        routes.append(Route(f"/{api.name}/openapi.json", _document(api.openapi), methods=["GET"]))
+        if api.openapi is not None:
+            # Routed ahead of the mount so fetching the document is neither counted nor faulted.
+            routes.append(
+                Route(f"/{api.name}/openapi.json", _document(api.openapi), methods=["GET"])
+            )
         instrumented = StatsMiddleware(
-            FaultMiddleware(api.app, api.name, faults), api.name, stats, api.requested_keys
+            FaultMiddleware(api.app, api.name, faults),
+            api.name,
+            stats,
+            api.requested_keys,
+            api.documents,
         )
         routes.append(Mount(f"/{api.name}", app=instrumented))
     return Starlette(routes=routes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-API_NAMES = ("crm", "orders", "loyalty", "preferences")
+API_NAMES = ("crm", "orders", "loyalty", "preferences", "support")
 
 
 @dataclass
@@ -20,6 +20,10 @@ class Fault:
     drop_after_apply: int = 0
     # "OLD>NEW": every OLD in the API's answers reads NEW, as when an upstream's words drift.
     replace: str = ""
+    # GraphQL APIs only: every Nth customer's tickets fail (an error at their path, the rest
+    # of the answer kept), or come with invalid values.
+    error_every: int = 0
+    invalid_every: int = 0
 
     def __post_init__(self) -> None:
         problems = []
@@ -37,6 +41,8 @@ class Fault:
             problems.append("drop_after_apply must be >= 0")
         if self.replace and not self.replace.partition(">")[0]:
             problems.append("replace must look like OLD>NEW")
+        if self.error_every < 0 or self.invalid_every < 0:
+            problems.append("error_every and invalid_every must be >= 0")
         if problems:
             raise ValueError("; ".join(problems))
 

@@ -12,6 +12,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 # (path inside the API, query, body) -> the keys the request asks for, as sent.
 KeyExtractor = Callable[[str, QueryParams, bytes], list[str]]
 
+# A request body -> the GraphQL request it carries (query, variables, operationName).
+DocumentReader = Callable[[bytes], dict[str, Any] | None]
+
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -20,7 +23,8 @@ class RequestEvent:
     """One request to an API; `answered` stays None if no response was sent (hang, drop).
 
     `traceparent` is the W3C trace context header the request carried, if any: the only
-    header recorded, so tests can check that traces reach the upstreams.
+    header recorded, so tests can check that traces reach the upstreams. `graphql` is the
+    GraphQL request a GraphQL API received, so tests can check what was pushed down.
     """
 
     method: str
@@ -30,6 +34,7 @@ class RequestEvent:
     answered: int | None = None
     status: int | None = None
     traceparent: str | None = None
+    graphql: dict[str, Any] | None = None
 
 
 @dataclass
@@ -60,9 +65,12 @@ class StatsRecorder:
         query: str,
         keys: list[str],
         traceparent: str | None = None,
+        graphql: dict[str, Any] | None = None,
     ) -> RequestEvent:
         """Record a request arriving at `api`."""
-        event = RequestEvent(method, path, query, arrived=self._next(), traceparent=traceparent)
+        event = RequestEvent(
+            method, path, query, arrived=self._next(), traceparent=traceparent, graphql=graphql
+        )
         self._apis[api].ids.append(keys)
         self._apis[api].events.append(event)
         return event
@@ -92,12 +100,18 @@ class StatsMiddleware:
     """Records every request to one mounted API, with the keys it asks for."""
 
     def __init__(
-        self, app: ASGIApp, api: str, recorder: StatsRecorder, requested_keys: KeyExtractor
+        self,
+        app: ASGIApp,
+        api: str,
+        recorder: StatsRecorder,
+        requested_keys: KeyExtractor,
+        documents: DocumentReader | None = None,
     ) -> None:
         self._app = app
         self._api = api
         self._recorder = recorder
         self._requested_keys = requested_keys
+        self._documents = documents
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -111,8 +125,9 @@ class StatsMiddleware:
         traceparent = next(
             (v.decode("latin-1") for k, v in scope["headers"] if k == b"traceparent"), None
         )
+        graphql = self._documents(body) if self._documents is not None and body else None
         event = self._recorder.arrive(
-            self._api, scope["method"], scope["path"], query, keys, traceparent
+            self._api, scope["method"], scope["path"], query, keys, traceparent, graphql
         )
 
         async def send_and_record(message: Message) -> None:

@@ -1,6 +1,6 @@
 """How big an operation is (tokens, depth, aliases, cost), measured before it runs.
 
-Cost counts every field once per object it is resolved on: a field whose ``first`` or
+Cost counts every field once per object it is resolved on: a field whose ``first``, ``last`` or
 ``ids`` argument asks for N items multiplies the cost of what is selected under it by N. The
 measures are taken on the operation with fragments expanded, but each fragment is measured
 once and reused, so a document of nested fragments cannot make the measuring itself slow.
@@ -34,7 +34,7 @@ from core import QueryLimitExceeded
 
 # Arguments whose value says how many items a field returns (``representations``: the
 # federation's ``_entities``).
-_SIZE_ARGUMENTS = ("first", "ids", "representations")
+_SIZE_ARGUMENTS = ("first", "last", "ids", "representations")
 
 # Fragments spread inside fragments this deep are no query anyone writes; refusing them keeps
 # the walk within the interpreter's stack (spreads add no depth, so max_depth cannot).

@@ -12,13 +12,15 @@ from typing import Annotated
 import strawberry
 
 from auth import can_list_customers, can_read_customer
-from core import Forbidden
+from core import BadUserInput, Forbidden
 from resolvers import RequestContext, list_customers, load_customers
+from schema.connections import PageInfo
 from schema.convert import build_customer
+from schema.cursors import listing_cursor, listing_position
 from schema.gateway_schema import operation_wanted
 from schema.lookup import MAX_IDS, customers_by_id
 from schema.refusals import read_refusal
-from schema.types import Customer, CustomerConnection, CustomerEdge, PageInfo
+from schema.types import Customer, CustomerConnection, CustomerEdge
 
 
 @strawberry.type(description="Reading customers.")
@@ -58,17 +60,21 @@ class Query:
         return await customers_by_id(info, [str(i) for i in ids])
 
     @strawberry.field(
-        description="All customers, page by page. With updatedSince, the delta query: only "
-        "customers the primary source changed since then (see docs/sync.md)."
+        description="All customers, page by page, as a Relay connection: first (0 to the "
+        "primary source's largest page, 100 in the sandbox) and after, from any edge's "
+        "cursor. It pages forward only: last and before are refused. With updatedSince, "
+        "the delta query: only customers the primary source changed since then (see "
+        "docs/sync.md); a cursor resumes only the listing with the same updatedSince."
     )
     async def customer_list(
         self,
         info: strawberry.Info[RequestContext, None],
         first: Annotated[int, strawberry.argument(description="Page size.")] = 20,
         after: Annotated[
-            str | None,
-            strawberry.argument(description="The endCursor of the page before; null: first."),
+            str | None, strawberry.argument(description="A customer's cursor: start after it.")
         ] = None,
+        last: Annotated[int | None, strawberry.argument(description="Refused.")] = None,
+        before: Annotated[str | None, strawberry.argument(description="Refused.")] = None,
         updated_since: Annotated[
             datetime | None,
             strawberry.argument(description="Only customers changed since then; null: all."),
@@ -77,14 +83,28 @@ class Query:
         ctx = info.context
         if not can_list_customers(ctx.identity):
             raise Forbidden("not allowed to list customers: it needs customers:read")
-        page = await list_customers(ctx, operation_wanted(info), first, after, updated_since)
+        if last is not None or before is not None:
+            raise BadUserInput(
+                "customerList pages forward only (the primary source's listing cannot go "
+                "back): use first and after"
+            )
+        position = listing_position(after, "after", updated_since) if after else None
+        page = await list_customers(ctx, operation_wanted(info), first, position, updated_since)
         edges = [
-            CustomerEdge(cursor=page.next_cursor or "", node=build_customer(c, ctx.sources))
+            CustomerEdge(
+                cursor=listing_cursor(c.after, updated_since),
+                node=build_customer(c.records, ctx.sources),
+            )
             for c in page.customers
         ]
         return CustomerConnection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=page.next_cursor is not None, end_cursor=page.next_cursor
+                has_next_page=page.has_next_page,
+                # Paging forward, the spec lets this be true when edges precede after: one
+                # does, the edge after names.
+                has_previous_page=position is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
             ),
         )

@@ -9,7 +9,6 @@ fields are guarded: who may read them is decided by ``auth.permissions``.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,11 +16,18 @@ from typing import Annotated, ClassVar, Protocol
 
 import strawberry
 
-from core import BadRequest, BadUserInput
+from resolvers import check_page_size
+from schema.connections import PageInfo, window
+from schema.cursors import order_cursor, order_offset
 from schema.money import to_amount
 from schema.permissions import guarded
 from schema.reads import reads
 from schema.vocabulary import Channel, LoyaltyTier, OrderStatus, Segment
+
+# The largest page of orders; a customer's orders are loaded whole, so this bounds only
+# the response.
+MAX_ORDERS_PAGE = 100
+DEFAULT_ORDERS_PAGE = 10
 
 
 @strawberry.type(description="An amount of money in a currency.")
@@ -64,25 +70,25 @@ class Order:
     )
 
 
-@strawberry.type(description="Where a page of a connection ends.")
-class PageInfo:
-    has_next_page: bool = strawberry.field(description="Whether a page follows this one.")
-    end_cursor: str | None = strawberry.field(
-        description="Pass as `after` for the next page; null on an empty page."
-    )
-
-
-@strawberry.type(description="An order in a page of orders.")
+@strawberry.type(description="One order of a customer's orders.")
 class OrderEdge:
-    cursor: str = strawberry.field(description="This order's position, for `after`.")
     node: Order = strawberry.field(description="The order.")
+    # Encoded only when read: most queries of orders select no cursor.
+    _owner: strawberry.Private[str]
+    _offset: strawberry.Private[int]
+
+    @strawberry.field(
+        description="Opaque; as after (before), it resumes right after (before) this order."
+    )
+    def cursor(self) -> str:
+        return order_cursor(self._owner, self._offset)
 
 
-@strawberry.type(description="A page of a customer's orders, newest first.")
+@strawberry.type(description="A page of a customer's orders (a Relay connection).")
 class OrderConnection:
     edges: list[OrderEdge] = strawberry.field(description="The orders of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page ends.")
-    total_count: int = strawberry.field(description="How many orders the customer has in all.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits.")
+    total_count: int = strawberry.field(description="How many orders the customer has.")
 
 
 @strawberry.type(description="Membership in the loyalty programme.")
@@ -174,55 +180,64 @@ class Customer:
             raise orders
         return orders.total_spent() if orders is not None else None
 
-    @reads("orders", description="The customer's orders, newest first.")
+    @reads(
+        "orders",
+        description="The customer's orders, newest first, as a Relay connection: first "
+        f"and after page forward, last and before backward (each count 0 to "
+        f"{MAX_ORDERS_PAGE}); with none of them, the first {DEFAULT_ORDERS_PAGE}.",
+    )
     def orders(
         self,
-        first: Annotated[int, strawberry.argument(description="How many orders, at most.")] = 10,
+        first: Annotated[
+            int | None, strawberry.argument(description="The first N orders after `after`.")
+        ] = None,
         after: Annotated[
-            str | None,
-            strawberry.argument(description="The endCursor of the page before; null: newest."),
+            str | None, strawberry.argument(description="An order's cursor: start after it.")
+        ] = None,
+        last: Annotated[
+            int | None, strawberry.argument(description="The last N orders before `before`.")
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="An order's cursor: end before it.")
         ] = None,
     ) -> OrderConnection | None:
-        if first < 0:
-            raise BadUserInput(f"first must not be negative, got {first}")
+        check_page_size("first", first, MAX_ORDERS_PAGE)
+        check_page_size("last", last, MAX_ORDERS_PAGE)
+        cid = str(self.id)
+        start = order_offset(after, "after", cid) if after is not None else None
+        stop = order_offset(before, "before", cid) if before is not None else None
         orders = self._orders
         if isinstance(orders, Exception):
             raise orders
-        start = _offset(after) + 1 if after else 0
+        if first is None and last is None:
+            first = DEFAULT_ORDERS_PAGE
         count = len(orders) if orders is not None else 0
-        page = orders.page(start, start + first) if orders is not None else ()
-        edges = [OrderEdge(cursor=_cursor(start + i), node=node) for i, node in enumerate(page)]
+        page = window(count, first, last, start, stop)
+        nodes = orders.page(page.start, page.stop) if orders is not None else ()
+        edges = [
+            OrderEdge(node=node, _owner=cid, _offset=page.start + i) for i, node in enumerate(nodes)
+        ]
         return OrderConnection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=start + len(page) < count,
-                end_cursor=edges[-1].cursor if edges else None,
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=order_cursor(cid, page.start) if edges else None,
+                end_cursor=order_cursor(cid, page.stop - 1) if edges else None,
             ),
             total_count=count,
         )
 
 
-@strawberry.type(description="A customer in a page of customers.")
+@strawberry.type(description="One customer of the listing.")
 class CustomerEdge:
-    cursor: str = strawberry.field(description="Where the page ends, for `after`.")
+    cursor: str = strawberry.field(
+        description="Opaque; as customerList's after, it resumes right after this customer."
+    )
     node: Customer = strawberry.field(description="The customer.")
 
 
-@strawberry.type(description="A page of customers, in the primary source's order.")
+@strawberry.type(description="A page of the customer listing (a Relay connection).")
 class CustomerConnection:
     edges: list[CustomerEdge] = strawberry.field(description="The customers of this page.")
-    page_info: PageInfo = strawberry.field(description="Where this page ends.")
-
-
-def _cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"order:{offset}".encode()).decode()
-
-
-def _offset(cursor: str) -> int:
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind == "order" and value.isdigit():
-            return int(value)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise BadRequest(f"invalid cursor {cursor!r}")
+    page_info: PageInfo = strawberry.field(description="Where this page sits.")

@@ -39,7 +39,13 @@ class Sandbox:
         return result
 
     def calls(self) -> dict[str, int]:
-        return {api: s["requests"] for api, s in self.stats().items()}
+        """Requests per API. The GraphQL support desk is listed only once it was called, so
+        the REST-only expectations of most tests also say that it was not."""
+        return {
+            api: s["requests"]
+            for api, s in self.stats().items()
+            if api != "support" or s["requests"]
+        }
 
     def reset(self) -> None:
         self.http.post("/_stats/reset").raise_for_status()

@@ -1,5 +1,6 @@
 """A TCP server where Redis would be: it relays to the real Redis, or, once told to hang,
-accepts connections and reads commands but never answers, as a stuck Redis does."""
+accepts connections and reads commands but never answers, as a stuck Redis does; or, once
+cut, drops every connection and every new one, as a network partition or a restart does."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from collections.abc import Iterator
 
 
 class RedisStandIn:
-    """``url`` points at it; ``hang()`` and ``relay()`` switch what it does, for every
-    connection at once, the open ones included."""
+    """``url`` points at it; ``hang()``, ``cut()`` and ``relay()`` switch what it does, for
+    every connection at once, the open ones included."""
 
     def __init__(self, upstream: tuple[str, int] | None) -> None:
         self._upstream = upstream
         self.hanging = upstream is None
+        self.cutting = False
+        self._open: set[asyncio.StreamWriter] = set()
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="redis-stand-in", daemon=True)
@@ -29,9 +32,19 @@ class RedisStandIn:
     def hang(self) -> None:
         self.hanging = True
 
+    def cut(self) -> None:
+        """Close every connection now, and each new one as soon as it is made."""
+        self.cutting = True
+        self._loop.call_soon_threadsafe(self._close_all)
+
     def relay(self) -> None:
         assert self._upstream is not None, "this stand-in has no Redis to relay to"
         self.hanging = False
+        self.cutting = False
+
+    def _close_all(self) -> None:
+        for writer in list(self._open):
+            writer.close()
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -45,6 +58,10 @@ class RedisStandIn:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream: asyncio.StreamWriter | None = None
         pump: asyncio.Task[None] | None = None
+        if self.cutting:
+            writer.close()
+            return
+        self._open.add(writer)
         try:
             while data := await reader.read(65536):
                 if self.hanging:
@@ -62,6 +79,7 @@ class RedisStandIn:
                 pump.cancel()
             if upstream is not None:
                 upstream.close()
+            self._open.discard(writer)
             writer.close()
 
     async def _answers(self, from_redis: asyncio.StreamReader, to: asyncio.StreamWriter) -> None:

@@ -17,7 +17,6 @@ reach the sandbox before the response does is a race, with or without the fast p
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -37,8 +36,11 @@ from starlette.applications import Starlette
 from auth import Identity
 from core import UpstreamDataInvalid, UpstreamUnavailable
 from gateway.app import create_app
+from resolvers import ListingPosition
+from sandbox.params import encode_cursor
 from sandbox.server import run_in_thread
 from schema import build_schema
+from schema.cursors import listing_cursor, order_cursor
 from schema.fastpath import FastPath, FastPathSchema
 from schema.types import ChannelPreference, Customer, LoyaltyMembership, Money, Order, OrderLine
 from schema.vocabulary import Channel, LoyaltyTier, OrderStatus, Segment
@@ -49,12 +51,23 @@ from tests.tokens import PARTNER_KEY, PII_PARTNER_KEY, auth_env, bearer, claims,
 SCHEMA = build_schema()._schema
 
 
+# Cursors of orders (of customers 1 and 3) and of customerList (from its start, and from
+# inside the sandbox CRM's page after customer 5), and one of nothing.
+CURSORS = [
+    order_cursor("1", 0),
+    order_cursor("3", 2),
+    listing_cursor(ListingPosition(None, 2), None),
+    listing_cursor(ListingPosition(encode_cursor(5), 1), None),
+    "nonsense",
+]
+
+
 def _gateway_scalars(ids: list[str]) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
     return {
         "ID": st.sampled_from(ids).map(string),
-        # customerList accepts 1..100; 0, -1 and 101 are the client's mistakes.
+        # first and last accept 0..100; -1 and 101 are the client's mistakes.
         "Int": st.sampled_from([0, 1, 2, 3, 5, 101, -1]).map(integer),
-        "String": st.sampled_from(["b3JkZXI6MA==", "b3JkZXI6Mg==", "nonsense"]).map(string),
+        "String": st.sampled_from(CURSORS).map(string),
         "DateTime": st.sampled_from(["2024-01-01T00:00:00Z", "2030-01-01T00:00:00+02:00"]).map(
             string
         ),
@@ -365,9 +378,9 @@ CUSTOMER = st.builds(
 
 PLAIN = strawberry.Schema(query=GeneratedQuery)
 FAST = FastPathSchema(query=GeneratedQuery)
-_CURSORS = [base64.urlsafe_b64encode(f"order:{i}".encode()).decode() for i in (0, 2)]
+_CURSORS = [order_cursor(cid, i) for cid in ("1", "2") for i in (0, 2)]
 OBJECT_SCALARS = {
-    "Int": st.sampled_from([0, 1, 2, 10, -1]).map(integer),
+    "Int": st.sampled_from([0, 1, 2, 10, -1, 101]).map(integer),
     "String": st.sampled_from([*_CURSORS, "nonsense"]).map(string),
 }
 

@@ -45,6 +45,26 @@ def test_apollo_client_query_reads_every_source(checks: dict[str, Any]) -> None:
     assert customer["orders"]["totalCount"] == 9
 
 
+def test_apollo_relay_style_pagination_merges_customer_pages_without_gaps_or_duplicates(
+    checks: dict[str, Any],
+) -> None:
+    result = check(checks, "apollo relayStylePagination customerList")
+    # Six pages of seven, three of them resumed from the middle of the page before.
+    assert len(result["ids"]) == 6 * 7 - 3 * 3
+    assert result["ids"] == result["reference"]
+    assert result["ids"] == [str(i) for i in range(1, len(result["ids"]) + 1)]
+    assert len(set(result["resumedFrom"])) == 6
+
+
+def test_apollo_relay_style_pagination_merges_orders_paged_backward(
+    checks: dict[str, Any],
+) -> None:
+    result = check(checks, "apollo relayStylePagination orders backward")
+    assert result["totalCount"] == 9
+    assert result["ids"] == result["reference"]
+    assert len(set(result["ids"])) == 9
+
+
 def test_apollo_client_sees_graphql_errors_with_their_code(checks: dict[str, Any]) -> None:
     result = check(checks, "apollo graphql error")
     assert result["name"] == "CombinedGraphQLErrors"

@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core import ChangesMissed, RedisHealthBoard, RedisPolicy, SystemTimer
-from datasources import CacheConfig, ChangeFeed, CustomerChanged, SourceMetrics
+from core import ChangesMissed
+from datasources import ChangeFeed, CustomerChanged, SourceMetrics
+from datasources.config import BusConfig
+from datasources.sync import ReplicaBus
 from gateway.app import create_app
 from sandbox.server import run_in_thread
 from tests.conftest import REDIS_URL, Gateway, ManualClock, Sandbox, sandbox_settings
@@ -257,8 +259,9 @@ def test_a_subscriber_that_falls_behind_is_told_it_missed_changes() -> None:
     async def scenario() -> list[str]:
         from prometheus_client import CollectorRegistry
 
-        redis = RedisHealthBoard(RedisPolicy(), SystemTimer())
-        feed = ChangeFeed(CacheConfig(), SourceMetrics(CollectorRegistry()), redis, queue_size=2)
+        metrics = SourceMetrics(CollectorRegistry())
+        # A bus without Redis: this process alone.
+        feed = ChangeFeed(ReplicaBus(BusConfig(), "bus", None, metrics), metrics, queue_size=2)
         at = datetime.fromtimestamp(NOW, UTC)
         heard: list[str] = []
         async with feed.subscribe(["1", "2", "3"]) as subscription:
@@ -269,8 +272,7 @@ def test_a_subscriber_that_falls_behind_is_told_it_missed_changes() -> None:
                     heard += [c.customer_id for c in batch]
             except ChangesMissed:
                 heard.append("missed")
-        await feed.aclose()
-        await redis.aclose()
+        feed.close()
         return heard
 
     # Customer 9 is not subscribed to and takes no room; the third batch overflows, and the

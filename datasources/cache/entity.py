@@ -5,18 +5,16 @@ Keys are per source and customer; under each, one value per field set it was fet
 narrower request. In Redis a customer's variants are the fields of one hash,
 ``{prefix}e:{source}:{config fingerprint}:{customer id}``, so invalidation deletes one key
 per customer whatever the field sets, and a config change never reads old-shaped entries.
-Invalidations are published on ``{prefix}invalidate`` so other replicas drop their local
-copies.
+Telling the other replicas to drop their local copies is the replica bus's job
+(``datasources.sync``); this cache drops what it is told to.
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import orjson
 import structlog
 
 from core import Clock, RedisHealthBoard
@@ -73,23 +71,12 @@ class EntityCache:
             name: f"{config.redis_prefix}e:{name}:{_fingerprint(source)}:"
             for name, source in sources.items()
         }
-        self._channel = f"{config.redis_prefix}invalidate"
-        # Tells this process's own invalidation messages apart when they come back.
-        self._origin = uuid.uuid4().hex
         # Lookups waiting for Redis, told of every drop meanwhile.
         self._asking: set[_Asking] = set()
 
     def holds(self, source: str) -> bool:
         """Whether records of ``source`` are cached at all."""
         return source in self._local
-
-    async def start(self) -> None:
-        if self._remote is not None:
-            await self._remote.subscribe(self._channel, self._on_invalidation, self._forget_all)
-
-    async def aclose(self) -> None:
-        if self._remote is not None:
-            await self._remote.aclose()
 
     async def lookup(
         self, source: str, customer_ids: Sequence[str], wanted: FieldSet
@@ -159,8 +146,8 @@ class EntityCache:
         )
 
     async def invalidate(self, source: str, customer_ids: Iterable[str]) -> None:
-        """Drop these customers' entries of ``source``, every field set, in both tiers and
-        in the other replicas' local tiers."""
+        """Drop these customers' entries of ``source``, every field set, in both tiers; the
+        caller tells the other replicas."""
         ids = list(dict.fromkeys(customer_ids))
         local = self._local.get(source)
         if local is None or not ids:
@@ -171,8 +158,6 @@ class EntityCache:
             return
         prefix = self._prefixes[source]
         await self._remote.delete([prefix + cid for cid in ids])
-        message = {"origin": self._origin, "source": source, "ids": ids}
-        await self._remote.publish(self._channel, orjson.dumps(message))
 
     def forget_locally(self, source: str, customer_ids: Iterable[str]) -> None:
         """Drop these customers' entries of ``source`` from this process only: another
@@ -200,18 +185,8 @@ class EntityCache:
             entries.append(Entry(value, stored_at, fields))
         return newest_covering(entries, wanted)
 
-    def _on_invalidation(self, data: bytes) -> None:
-        try:
-            message = orjson.loads(data)
-            origin, source, ids = message["origin"], message["source"], message["ids"]
-        except (orjson.JSONDecodeError, KeyError, TypeError):
-            log.warning("malformed invalidation message ignored")
-            return
-        if origin != self._origin:
-            self.forget_locally(source, (str(i) for i in ids))
-
-    def _forget_all(self) -> None:
-        # Invalidations published while we were not subscribed are lost: start afresh.
+    def forget_all_locally(self) -> None:
+        """Drop everything this process holds: invalidations were missed for good."""
         for local in self._local.values():
             local.clear()
         for asking in self._asking:

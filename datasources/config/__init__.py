@@ -1,6 +1,7 @@
 """The declarative configuration of sources and of the entity cache, validated by pydantic
 with every problem located (docs/sources.md, docs/caching.md)."""
 
+from datasources.config.bus import BusConfig
 from datasources.config.cache import CacheConfig
 from datasources.config.policies import Breaker, RateLimit, Retries
 from datasources.config.rules import problem, sources_problems, validate_with_rules
@@ -20,6 +21,7 @@ from datasources.config.source import (
 __all__ = [
     "BearerAuth",
     "Breaker",
+    "BusConfig",
     "CacheConfig",
     "CsvOptions",
     "HeaderAuth",

@@ -197,7 +197,7 @@ class SourceClient:
     ) -> None:
         """Set model fields upstream; applied once however many attempts it takes.
 
-        The idempotency key sent is derived from ``idempotency_seed`` and the request itself,
+        The idempotency key sent is derived from ``idempotency_seed`` and the write's target,
         so a retry (ours, or the client's with the same seed) carries the same key.
         """
         update = self.config.update

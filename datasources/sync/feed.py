@@ -1,45 +1,22 @@
 """Customer changes announced by upstreams, delivered to this process's subscribers and,
-through Redis when configured, to every replica's.
+through the replica bus, to every replica's.
 
-Delivery is at most once and in memory: a subscriber that falls ``queue_size`` batches
-behind, or whose process lost its Redis subscription for a while, gets what was queued and
-then ends with ``CHANGES_MISSED`` rather than being left to believe it saw everything. It
-then resubscribes and catches up with a delta query (``customerList(updatedSince:)``).
+A subscriber that falls ``queue_size`` batches behind gets what was queued and then ends
+with ``CHANGES_MISSED`` rather than being left to believe it saw everything; so does every
+subscriber when the bus missed messages for good (``ReplicaBus``). It then resubscribes and
+catches up with a delta query (``customerList(updatedSince:)``). A replica that only lost
+Redis for a while resumes the bus where it left it, and its subscribers miss nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterable, Sequence
 
-import orjson
-import structlog
-
-from core import ChangesMissed, RedisHealthBoard
-from datasources.cache import RedisTier
-from datasources.config import CacheConfig
+from core import ChangesMissed
 from datasources.metrics import SourceMetrics
-
-log = structlog.get_logger("customer_graph.changes")
-
-# Drops a remote change's stale local copies before subscribers read the customer again:
-# the cache's own invalidation message travels on another connection and may come later.
-ForgetLocally = Callable[[str, Sequence[str]], None]
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerChanged:
-    """One customer's record in ``source`` changed (``event``) at ``at``."""
-
-    customer_id: str
-    source: str
-    event: str
-    at: datetime
-
+from datasources.sync.bus import ReplicaBus
+from datasources.sync.messages import BusMessage, Changes, CustomerChanged
 
 Batch = tuple[CustomerChanged, ...]
 
@@ -103,42 +80,21 @@ class ChangeSubscription:
 
 
 class ChangeFeed:
-    """Publishes customer changes to subscribers here and, with Redis, in every replica."""
+    """Publishes customer changes to subscribers here and, through the bus, in every replica."""
 
-    def __init__(
-        self,
-        cache: CacheConfig,
-        metrics: SourceMetrics,
-        redis: RedisHealthBoard,
-        *,
-        queue_size: int,
-        forget_locally: ForgetLocally | None = None,
-    ) -> None:
+    def __init__(self, bus: ReplicaBus, metrics: SourceMetrics, *, queue_size: int) -> None:
+        self._bus = bus
         self._metrics = metrics
         self._queue_size = queue_size
-        self._forget_locally = forget_locally
         self._subscriptions: set[ChangeSubscription] = set()
-        self._remote = (
-            RedisTier(redis.health(cache.redis_url), metrics) if cache.redis_url else None
-        )
-        self._channel = f"{cache.redis_prefix}changes"
-        # Tells this process's own messages apart when Redis sends them back.
-        self._origin = uuid.uuid4().hex
-        self._subscribed_before = False
         metrics.subscribers.set_function(lambda: len(self._subscriptions))
+        bus.subscribe(self)
 
-    async def start(self) -> None:
-        """Join the other replicas' changes; call once the event loop runs."""
-        if self._remote is not None:
-            await self._remote.subscribe(self._channel, self._on_message, self._on_subscribed)
-
-    async def aclose(self) -> None:
-        """End every subscription (their iteration stops) and leave Redis."""
+    def close(self) -> None:
+        """End every subscription: their iteration stops."""
         for subscription in list(self._subscriptions):
             subscription.end(StopAsyncIteration())
         self._subscriptions.clear()
-        if self._remote is not None:
-            await self._remote.aclose()
 
     def subscribe(self, customer_ids: Iterable[str] | None = None) -> ChangeSubscription:
         """Changes from now on, to these customers or to all of them."""
@@ -158,54 +114,17 @@ class ChangeFeed:
         if not changes:
             return
         self._deliver(tuple(changes), "local")
-        if self._remote is not None:
-            message = {"origin": self._origin, "changes": [_encode(c) for c in changes]}
-            await self._remote.publish(self._channel, orjson.dumps(message))
+        await self._bus.publish(Changes(tuple(changes)))
+
+    def received(self, message: BusMessage) -> None:
+        if isinstance(message, Changes) and message.changes:
+            self._deliver(message.changes, "remote")
+
+    def lost(self) -> None:
+        for subscription in list(self._subscriptions):
+            subscription.end(ChangesMissed("the gateway missed changes from other replicas"))
 
     def _deliver(self, changes: Batch, origin: str) -> None:
         self._metrics.changes.labels(origin).inc(len(changes))
         for subscription in list(self._subscriptions):
             subscription.offer(changes)
-
-    def _on_message(self, data: bytes) -> None:
-        try:
-            message = orjson.loads(data)
-            origin = message["origin"]
-            changes = tuple(_decode(c) for c in message["changes"])
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-            log.warning("malformed change message ignored")
-            return
-        if origin == self._origin or not changes:
-            return
-        if self._forget_locally is not None:
-            by_source: dict[str, list[str]] = {}
-            for change in changes:
-                by_source.setdefault(change.source, []).append(change.customer_id)
-            for source, ids in by_source.items():
-                self._forget_locally(source, ids)
-        self._deliver(changes, "remote")
-
-    def _on_subscribed(self) -> None:
-        # After a reconnection, other replicas' changes sent meanwhile are lost for good.
-        if self._subscribed_before:
-            for subscription in list(self._subscriptions):
-                subscription.end(ChangesMissed("the gateway lost its change feed for a while"))
-        self._subscribed_before = True
-
-
-def _encode(change: CustomerChanged) -> dict[str, Any]:
-    return {
-        "customerId": change.customer_id,
-        "source": change.source,
-        "event": change.event,
-        "at": change.at.isoformat(),
-    }
-
-
-def _decode(data: dict[str, Any]) -> CustomerChanged:
-    return CustomerChanged(
-        str(data["customerId"]),
-        str(data["source"]),
-        str(data["event"]),
-        datetime.fromisoformat(data["at"]),
-    )

@@ -5,6 +5,7 @@ reads files and the environment.
 """
 
 from gateway.settings.contract import ContractSettings
+from gateway.settings.idempotency import IdempotencySettings
 from gateway.settings.loading import (
     DEFAULT_CONFIG,
     ENV_PREFIX,
@@ -31,6 +32,7 @@ __all__ = [
     "ConfigError",
     "ContractSettings",
     "HttpSettings",
+    "IdempotencySettings",
     "LoggingSettings",
     "PersistedQuerySettings",
     "ServerSettings",

@@ -24,6 +24,7 @@ from pydantic_core import InitErrorDetails
 from auth import AuthSettings, LimitsSettings
 from core import RedisPolicy
 from datasources.config import (
+    BusConfig,
     CacheConfig,
     SourceConfig,
     problem,
@@ -31,6 +32,7 @@ from datasources.config import (
     validate_with_rules,
 )
 from gateway.settings.contract import ContractSettings
+from gateway.settings.idempotency import IdempotencySettings
 from schema import FederationSettings
 
 
@@ -48,6 +50,10 @@ class ServerSettings(BaseModel):
     )
     graphiql: bool | None = Field(default=None, description="unset: on in development only")
     introspection: bool | None = Field(default=None, description="unset: on in development only")
+    field_suggestions: bool | None = Field(
+        default=None,
+        description="'Did you mean ...?' in validation errors; unset: on in development only",
+    )
     graphiql_assets: Path | None = Field(
         default=None,
         description="folder of GraphiQL's files (customer-graph graphiql-assets); "
@@ -88,6 +94,12 @@ class ServerSettings(BaseModel):
     def introspection_enabled(self) -> bool:
         if self.introspection is not None:
             return self.introspection
+        return self.mode == "development"
+
+    @property
+    def field_suggestions_enabled(self) -> bool:
+        if self.field_suggestions is not None:
+            return self.field_suggestions
         return self.mode == "development"
 
 
@@ -218,6 +230,8 @@ class Settings(BaseModel):
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     cache: CacheConfig = Field(default_factory=CacheConfig)
+    # The replica bus rides on the cache's Redis (cache.redis_url).
+    bus: BusConfig = Field(default_factory=BusConfig)
     # Every Redis the gateway uses: the cache's, the persisted queries', the rate limits'.
     redis: RedisPolicy = Field(default_factory=RedisPolicy)
     apq: PersistedQuerySettings = Field(default_factory=PersistedQuerySettings)
@@ -227,6 +241,7 @@ class Settings(BaseModel):
     subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
     federation: FederationSettings = Field(default_factory=FederationSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
+    idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
     _secrets: dict[str, str] = PrivateAttr(default_factory=dict)
 

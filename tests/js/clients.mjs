@@ -18,6 +18,7 @@ import {
 import { BatchHttpLink } from "@apollo/client/link/batch-http";
 import { PersistedQueryLink } from "@apollo/client/link/persisted-queries";
 import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
+import { relayStylePagination } from "@apollo/client/utilities";
 import { Client, fetchExchange } from "@urql/core";
 import { createClient as createSseClient } from "graphql-sse";
 import { createClient as createWsClient } from "graphql-ws";
@@ -46,6 +47,29 @@ const CUSTOMER_QUERY = gql`
     customer(id: $id) { id name loyalty { tier } orders(first: 1) { totalCount } }
   }
 `;
+const LISTING = gql`
+  query Listing($first: Int!, $after: String) {
+    customerList(first: $first, after: $after) {
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { id name } }
+    }
+  }
+`;
+const ORDERS = gql`
+  query Orders($id: ID!, $last: Int, $before: String) {
+    customer(id: $id) {
+      id
+      orders(last: $last, before: $before) {
+        totalCount
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges { cursor node { id } }
+      }
+    }
+  }
+`;
+const PAGE = 7;
+const PAGES = 6;
+
 const SUBSCRIPTION = gql`
   subscription Changes($ids: [ID!]) {
     customerChanged(ids: $ids) { customerId source event customer { id city } }
@@ -190,6 +214,80 @@ const checks = {
       })
       .toPromise();
     return { data: result.data, error: result.error && String(result.error) };
+  },
+
+  // Apollo's relayStylePagination merges each page after the edge whose cursor it was
+  // asked from, dropping what it held past that edge: a cursor that resumed anywhere else
+  // would leave a gap or a duplicate. Pages resume alternately from the middle of the last
+  // page and from its last edge.
+  async "apollo relayStylePagination customerList"() {
+    const client = new ApolloClient({
+      link: new HttpLink({ uri: url }),
+      cache: new InMemoryCache({
+        typePolicies: { Query: { fields: { customerList: relayStylePagination() } } },
+      }),
+    });
+    let after = null;
+    const resumedFrom = [];
+    let merged = [];
+    for (let page = 0; page < PAGES; page++) {
+      const { data } = await client.query({
+        query: LISTING,
+        variables: { first: PAGE, after },
+        fetchPolicy: "network-only",
+      });
+      merged = data.customerList.edges;
+      const back = page % 2 === 0 ? Math.floor(PAGE / 2) : 0;
+      const edge = merged[merged.length - 1 - back];
+      resumedFrom.push(edge.node.id);
+      after = edge.cursor;
+    }
+    // The same customers in one request, as the reference.
+    const reference = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: `{ customerList(first: ${merged.length}) { edges { node { id } } } }`,
+      }),
+    }).then((r) => r.json());
+    return {
+      ids: merged.map((e) => e.node.id),
+      reference: reference.data.customerList.edges.map((e) => e.node.id),
+      resumedFrom,
+    };
+  },
+
+  // Backward, by last and before, through a customer's orders: merged before what is held.
+  async "apollo relayStylePagination orders backward"() {
+    const client = new ApolloClient({
+      link: new HttpLink({ uri: url }),
+      cache: new InMemoryCache({
+        typePolicies: { Customer: { fields: { orders: relayStylePagination() } } },
+      }),
+    });
+    let before = null;
+    let orders;
+    do {
+      const { data } = await client.query({
+        query: ORDERS,
+        variables: { id: CUSTOMER, last: 2, before },
+        fetchPolicy: "network-only",
+      });
+      orders = data.customer.orders;
+      before = orders.pageInfo.startCursor;
+    } while (orders.pageInfo.hasPreviousPage);
+    const reference = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: `{ customer(id: "${CUSTOMER}") { orders(first: 100) { edges { node { id } } } } }`,
+      }),
+    }).then((r) => r.json());
+    return {
+      ids: orders.edges.map((e) => e.node.id),
+      totalCount: orders.totalCount,
+      reference: reference.data.customer.orders.edges.map((e) => e.node.id),
+    };
   },
 
   async "graphql-sse subscription"() {
