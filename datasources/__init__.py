@@ -16,6 +16,7 @@ from datasources.model import (
     LoyaltyMembership,
     Order,
     OrderLine,
+    SupportTicket,
 )
 from datasources.resilience import RequestBudget
 from datasources.sources import ListedPage, SourceSet, Wanted, Write
@@ -49,6 +50,7 @@ __all__ = [
     "SourceConfig",
     "SourceMetrics",
     "SourceSet",
+    "SupportTicket",
     "UpstreamSpan",
     "UpstreamTracer",
     "Wanted",

@@ -22,7 +22,7 @@ from schema.cursors import order_cursor, order_offset
 from schema.money import to_amount
 from schema.permissions import guarded
 from schema.reads import reads
-from schema.vocabulary import Channel, LoyaltyTier, OrderStatus, Segment
+from schema.vocabulary import Channel, LoyaltyTier, OrderStatus, Segment, TicketStatus
 
 # The largest page of orders; a customer's orders are loaded whole, so this bounds only
 # the response.
@@ -121,6 +121,21 @@ class ChannelPreference:
     updated_at: date | None = strawberry.field(description="When the customer last chose.")
 
 
+@strawberry.type(description="A support ticket the customer opened, newest first.")
+class SupportTicket:
+    entity: ClassVar[str] = "tickets"
+
+    id: strawberry.ID | None = strawberry.field(description="The ticket's id at the desk.")
+    subject: str | None = strawberry.field(description="What the customer wrote about.")
+    status: TicketStatus | None = strawberry.field(
+        description="Where the ticket is; null with UPSTREAM_DATA_INVALID when the source "
+        "sends a status this schema does not know."
+    )
+    priority: int | None = strawberry.field(description="1 (urgent) to 4 (low).")
+    opened_at: datetime | None = strawberry.field(description="When it was opened.")
+    agent_name: str | None = strawberry.field(description="Who works on it; null while open.")
+
+
 class OrderHistory(Protocol):
     """A customer's orders, newest first, as loaded; each is made an ``Order`` only when read."""
 
@@ -163,6 +178,9 @@ class Customer:
     )
     preferences: list[ChannelPreference] | None = reads(
         "preferences", description="Consent per marketing channel, one entry per channel."
+    )
+    tickets: list[SupportTicket] | None = reads(
+        "tickets", description="Support tickets, from the support desk's GraphQL API."
     )
     # Orders are converted only as far as a query reads them: a page, or the total.
     _orders: strawberry.Private[OrderHistory | Exception | None]

@@ -58,6 +58,14 @@ class Segment(Enum):
     BUSINESS = strawberry.enum_value("business", description="Companies buying for their staff.")
 
 
+@strawberry.enum(description="Where a support ticket is.")
+class TicketStatus(Enum):
+    OPEN = strawberry.enum_value("open", description="Waiting for an agent.")
+    PENDING = strawberry.enum_value("pending", description="Waiting for the customer.")
+    SOLVED = strawberry.enum_value("solved", description="Answered; it may still reopen.")
+    CLOSED = strawberry.enum_value("closed", description="Done for good.")
+
+
 def _words(enum: type[Word]) -> Mapping[str, Word]:
     words = {member.name.lower(): member for member in enum}
     words.update((str(member.value).lower(), member) for member in enum)
@@ -95,3 +103,4 @@ ORDER_STATUS = Vocabulary(OrderStatus, "status")
 LOYALTY_TIER = Vocabulary(LoyaltyTier, "tier")
 CHANNEL = Vocabulary(Channel, "channel")
 SEGMENT = Vocabulary(Segment, "segment")
+TICKET_STATUS = Vocabulary(TicketStatus, "status")
