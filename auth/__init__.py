@@ -27,6 +27,7 @@ from auth.permissions import (
 from auth.query_limits import MAX_MEASURED_DEPTH, QueryMeasures, check_operation, check_tokens
 from auth.rate_limits import IdentityRateLimiter
 from auth.signatures import WebhookSignature
+from auth.write_allowance import WriteAllowance, WriteLimits
 
 __all__ = [
     "MAX_MEASURED_DEPTH",
@@ -50,6 +51,8 @@ __all__ = [
     "RateLimitSettings",
     "TokenVerifier",
     "WebhookSignature",
+    "WriteAllowance",
+    "WriteLimits",
     "bearer_token",
     "can_list_customers",
     "can_read_customer",

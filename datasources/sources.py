@@ -177,6 +177,10 @@ class SourceSet:
         tried) forgets its cached records of the customer, here and in every replica: a write
         whose answer was lost may still have been applied.
         """
+        # Every write is checked before the first is sent: none is half-applied for a value
+        # that could never be written.
+        for source, changes in writes:
+            self._clients[source].check_update(changes)
         written: list[str] = []
         try:
             for position, (source, changes) in enumerate(writes):

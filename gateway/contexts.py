@@ -49,6 +49,7 @@ class RequestContexts:
             response,
             identity=identity,
             key_bindings=runtime.key_bindings,
+            write_limits=runtime.write_limits,
             budget=budget,
             idempotency_key=request.headers.get("idempotency-key"),
             changes=runtime.changes,

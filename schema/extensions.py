@@ -1,7 +1,9 @@
-"""Schema extensions of our own: response warnings in ``extensions``."""
+"""Schema extensions of our own: response warnings in ``extensions``, and each operation's
+own allowance of upstream writes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from resolvers import RequestContext
@@ -19,3 +21,14 @@ class ResponseWarningsExtension(PreparedExtension):
             return {}
         warnings = context.warnings.as_list()
         return {"warnings": warnings} if warnings else {}
+
+
+class WriteAllowanceExtension(PreparedExtension):
+    """Gives each operation a fresh write allowance, however many share a context (the
+    operations of one WebSocket connection). Prepared operations are queries: no writes."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, RequestContext):
+            context.start_operation()
+        yield
