@@ -22,7 +22,7 @@ mutation ($id: ID!, $input: ProfileInput!) {
 
 
 def channels(count: int, language: str = "de") -> list[dict[str, Any]]:
-    return [{"channel": "sms", "optIn": i % 2 == 0, "language": language} for i in range(count)]
+    return [{"channel": "SMS", "optIn": i % 2 == 0, "language": language} for i in range(count)]
 
 
 def writes(sandbox: Sandbox) -> int:
