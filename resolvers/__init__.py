@@ -3,6 +3,7 @@ plain data (which model fields of which sources); GraphQL documents are the sche
 
 from resolvers.context import RequestContext
 from resolvers.customers import CustomerRecords, load_customers
+from resolvers.freshness import ResponseFreshness
 from resolvers.listing import (
     CustomerPage,
     ListedCustomer,
@@ -19,6 +20,7 @@ __all__ = [
     "ListedCustomer",
     "ListingPosition",
     "RequestContext",
+    "ResponseFreshness",
     "ResponseWarnings",
     "check_page_size",
     "item_writes",

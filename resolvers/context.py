@@ -9,6 +9,7 @@ from typing import Any
 from auth import Identity
 from core import SystemTimer
 from datasources import ChangeFeed, RequestBudget, SourceSet, Wanted
+from resolvers.freshness import ResponseFreshness
 from resolvers.loaders import SourceLoader
 from resolvers.warnings import ResponseWarnings
 
@@ -16,7 +17,8 @@ from resolvers.warnings import ResponseWarnings
 class RequestContext:
     """Created for each GraphQL request; holds nothing that outlives it.
 
-    ``caller_token`` is the bearer token the caller sent, for sources that forward it.
+    ``caller_token`` is the bearer token the caller sent, for sources that forward it;
+    ``show_freshness`` puts how fresh each source's data is in the response's extensions.
     """
 
     def __init__(
@@ -30,6 +32,7 @@ class RequestContext:
         idempotency_key: str | None = None,
         changes: ChangeFeed | None = None,
         caller_token: str | None = None,
+        show_freshness: bool = False,
     ) -> None:
         self.sources = sources
         # Where subscriptions listen for customer changes; None where there are none.
@@ -49,6 +52,8 @@ class RequestContext:
         self.wanted: Wanted | None = None
         self._loaders: dict[str, SourceLoader] = {}
         self.warnings = ResponseWarnings()
+        self.freshness = ResponseFreshness()
+        self.show_freshness = show_freshness
 
     def renewed(self) -> RequestContext:
         """The same caller and transport with fresh loaders, demand, warnings and deadline.
@@ -62,6 +67,7 @@ class RequestContext:
         renewed.wanted = None
         renewed._loaders = {}
         renewed.warnings = ResponseWarnings()
+        renewed.freshness = ResponseFreshness()
         return renewed
 
     def loader(self, source: str, fields: frozenset[str]) -> SourceLoader:
@@ -72,6 +78,7 @@ class RequestContext:
                 source,
                 fields,
                 self.warnings,
+                self.freshness,
                 self.caller_token,
                 self.budget,
             )

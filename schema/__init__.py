@@ -15,7 +15,7 @@ from strawberry.extensions import (
 
 from auth import LimitsSettings
 from schema.contract import SchemaChange, SchemaChanges, schema_changes, schema_sdl
-from schema.extensions import ResponseWarningsExtension
+from schema.extensions import FreshnessExtension, ResponseWarningsExtension
 from schema.federation import SCALARS, FederationSettings, federated_query, subgraph_sdl
 from schema.gateway_schema import GatewaySchema, unexpected
 from schema.internals import graphql_schema
@@ -57,6 +57,7 @@ def build_schema(
         lambda: ValidationCache(maxsize=validation_cache_size),
         lambda: MaskErrors(should_mask_error=unexpected, error_message="internal error"),
         ResponseWarningsExtension,
+        FreshnessExtension,
         *extra_extensions,
     ]
     if not introspection:

@@ -31,6 +31,12 @@ class Fetched:
     errors: dict[str, GatewayError] = field(default_factory=dict)
     # Customers served a stale record because the upstream failed: its age in seconds.
     stale: dict[str, float] = field(default_factory=dict)
+    # When each record served was fetched from the upstream, as of ``as_of`` (the clock's
+    # seconds); which came from the cache, and which of those are being refreshed meanwhile.
+    fetched_at: dict[str, float] = field(default_factory=dict)
+    cached: set[str] = field(default_factory=set)
+    revalidating: set[str] = field(default_factory=set)
+    as_of: float = 0.0
 
     @classmethod
     def of(cls, outcomes: Mapping[str, Any]) -> Fetched:
@@ -87,7 +93,7 @@ class CachedSource:
         entries = await self._cache.lookup(self.name, ids, wanted)
         now = self._clock()
         ttl = self._config.ttl
-        out = Fetched()
+        out = Fetched(as_of=now)
         refresh: list[str] = []
         missing: list[str] = []
         fallback: dict[str, Entry] = {}
@@ -97,11 +103,12 @@ class CachedSource:
                 missing.append(cid)
                 continue
             age = now - entry.stored_at
-            if age < ttl:
+            if age < ttl + self._config.stale_while_revalidate:
                 out.records[cid] = entry.value
-            elif age < ttl + self._config.stale_while_revalidate:
-                out.records[cid] = entry.value
-                refresh.append(cid)
+                out.fetched_at[cid] = entry.stored_at
+                out.cached.add(cid)
+                if age >= ttl:
+                    refresh.append(cid)
             else:
                 missing.append(cid)
                 if age < ttl + self._config.stale_if_error:
@@ -109,18 +116,24 @@ class CachedSource:
         self._count(len(ids) - len(refresh) - len(missing), len(refresh), len(missing))
         if refresh:
             self._metrics.stale_served.labels(self.name, "revalidate").inc(len(refresh))
+            out.revalidating.update(refresh)
             self._revalidate(refresh, wanted)
         if missing:
             for cid, outcome in (await self._fetch(missing, wanted, budget)).items():
                 if not isinstance(outcome, GatewayError):
                     out.records[cid] = outcome
+                    out.fetched_at[cid] = now
                 elif cid in fallback:
                     out.records[cid] = fallback[cid].value
                     out.stale[cid] = now - fallback[cid].stored_at
+                    out.fetched_at[cid] = fallback[cid].stored_at
+                    out.cached.add(cid)
                 else:
                     out.errors[cid] = outcome
             if out.stale:
                 self._metrics.stale_served.labels(self.name, "error").inc(len(out.stale))
+        if out.fetched_at:
+            self._metrics.data_age.labels(self.name).observe(now - min(out.fetched_at.values()))
         return out
 
     async def _fetch_for_caller(
@@ -131,13 +144,16 @@ class CachedSource:
         budget: RequestBudget | None,
     ) -> Fetched:
         # What the upstream answers depends on who asks: never cached, never shared.
+        now = self._clock()
         try:
             records = await self.client.fetch_many(
                 ids, fields, caller_token=caller_token, budget=budget
             )
         except GatewayError as exc:
             return Fetched(errors=dict.fromkeys(ids, exc))
-        return Fetched.of(records)
+        out = Fetched.of(records)
+        out.fetched_at, out.as_of = dict.fromkeys(out.records, now), now
+        return out
 
     async def invalidate(self, customer_ids: Sequence[str]) -> None:
         self._flights.forget(customer_ids)

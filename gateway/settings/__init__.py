@@ -5,6 +5,7 @@ reads files and the environment.
 """
 
 from gateway.settings.contract import ContractSettings
+from gateway.settings.freshness import FreshnessSettings
 from gateway.settings.loading import (
     DEFAULT_CONFIG,
     ENV_PREFIX,
@@ -30,6 +31,7 @@ __all__ = [
     "CompressionSettings",
     "ConfigError",
     "ContractSettings",
+    "FreshnessSettings",
     "HttpSettings",
     "LoggingSettings",
     "PersistedQuerySettings",

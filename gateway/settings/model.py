@@ -32,6 +32,7 @@ from datasources.config import (
     validate_with_rules,
 )
 from gateway.settings.contract import ContractSettings
+from gateway.settings.freshness import FreshnessSettings
 from schema import FederationSettings
 
 
@@ -230,6 +231,7 @@ class Settings(BaseModel):
     subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
     federation: FederationSettings = Field(default_factory=FederationSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
+    freshness: FreshnessSettings = Field(default_factory=FreshnessSettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
     _secrets: dict[str, str] = PrivateAttr(default_factory=dict)
 
