@@ -140,9 +140,9 @@ class Stack:
             "--sandbox",
             self.sandbox().url,
             "--crm-batch",
-            str(sources["crm"].batch.max_batch_size),
+            str(sources["crm"].max_batch_size),
             "--orders-batch",
-            str(sources["orders"].batch.max_batch_size),
+            str(sources["orders"].max_batch_size),
         )
         return self._get("floor", start)
 

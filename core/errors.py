@@ -101,6 +101,30 @@ class UpstreamRejected(UpstreamError):
     code = "UPSTREAM_REJECTED"
 
 
+class UpstreamGraphQLError(UpstreamError):
+    """A GraphQL upstream answered with errors for what we asked; its message and the path
+    of the failure in its answer are kept in ``extensions.upstream``."""
+
+    code = "UPSTREAM_ERROR"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        customer_id: str | None = None,
+        path: tuple[str | int, ...] = (),
+    ) -> None:
+        super().__init__(message, source=source, customer_id=customer_id)
+        self.upstream_path = path
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        ext = super().extensions
+        ext["upstream"] = {"message": self.message, "path": list(self.upstream_path)}
+        return ext
+
+
 class CircuitOpen(UpstreamError):
     """The source's circuit breaker is open; the call was not attempted."""
 
@@ -163,6 +187,13 @@ class BadUserInput(BadRequest):
     """The operation's variables or arguments do not fit it."""
 
     code = "BAD_USER_INPUT"
+
+
+class IdempotencyKeyReused(GatewayError):
+    """The idempotency key was first used with a different request; nothing was written."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+    status = 422
 
 
 class Unauthenticated(GatewayError):

@@ -8,6 +8,7 @@ subpackage's ``__init__``, never from a module inside one.
 
 from datasources.cache import Fetched
 from datasources.config import CacheConfig, SourceConfig
+from datasources.idempotency import KeyBindings
 from datasources.metrics import SourceMetrics
 from datasources.model import (
     ChannelPreference,
@@ -15,6 +16,7 @@ from datasources.model import (
     LoyaltyMembership,
     Order,
     OrderLine,
+    SupportTicket,
 )
 from datasources.resilience import RequestBudget
 from datasources.sources import ListedPage, SourceSet, Wanted, Write
@@ -39,6 +41,7 @@ __all__ = [
     "CustomerChanged",
     "CustomerProfile",
     "Fetched",
+    "KeyBindings",
     "ListedPage",
     "LoyaltyMembership",
     "Order",
@@ -47,6 +50,7 @@ __all__ = [
     "SourceConfig",
     "SourceMetrics",
     "SourceSet",
+    "SupportTicket",
     "UpstreamSpan",
     "UpstreamTracer",
     "Wanted",

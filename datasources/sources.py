@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 
 from core import Clock, RedisHealthBoard, RedisPolicy, SystemTimer, Timer
-from datasources.cache import CachedSource, EntityCache, Fetched
+from datasources.cache import CachedSource, EntityCache, Fetched, RecordClient
 from datasources.config import BusConfig, CacheConfig, SourceConfig
+from datasources.graphql import GraphQLSourceClient
 from datasources.http import Records, SourceClient, upstream_auth
 from datasources.metrics import SourceMetrics
 from datasources.resilience import RequestBudget
@@ -77,18 +78,19 @@ class SourceSet:
         }
         # One timer for every source: tests move time for breakers, queues and deadlines alike.
         timer = timer or SystemTimer()
-        self._clients = {
-            name: SourceClient(
-                name,
-                cfg,
-                transports[name],
-                metrics,
-                upstream_auth(name, cfg, secrets or {}, self._http[name], clock),
-                timer,
-                tracer,
-            )
-            for name, cfg in configs.items()
-        }
+        self._clients: dict[str, SourceClient] = {}
+        graphql: dict[str, GraphQLSourceClient] = {}
+        for name, cfg in configs.items():
+            auth = upstream_auth(name, cfg, secrets or {}, self._http[name], clock)
+            if cfg.graphql is not None:
+                graphql[name] = GraphQLSourceClient(
+                    name, cfg, transports[name], metrics, auth, timer, tracer
+                )
+            else:
+                self._clients[name] = SourceClient(
+                    name, cfg, transports[name], metrics, auth, timer, tracer
+                )
+        self._fetchers: dict[str, RecordClient] = {**self._clients, **graphql}
         self._own_redis = redis is None
         self._redis = redis or RedisHealthBoard(RedisPolicy(), timer)
         self._cache = EntityCache(cache, configs, metrics, clock, self._redis)
@@ -102,7 +104,7 @@ class SourceSet:
         self.bus.subscribe(self)
         self._cached = {
             name: CachedSource(client, self._cache, metrics, clock, coalesce=cache.coalesce)
-            for name, client in self._clients.items()
+            for name, client in self._fetchers.items()
         }
         self.primary = next(name for name, cfg in configs.items() if cfg.primary)
         self._owners: dict[tuple[str, str], str] = {}
@@ -177,12 +179,13 @@ class SourceSet:
         """
         written: list[str] = []
         try:
-            for source, changes in writes:
+            for position, (source, changes) in enumerate(writes):
                 written.append(source)
                 await self._clients[source].update(
                     customer_id,
                     changes,
-                    idempotency_seed,
+                    # Two writes to one target in one request (the same channel twice) differ.
+                    f"{idempotency_seed}\0{position}",
                     caller_token=caller_token,
                     budget=budget,
                 )
@@ -267,7 +270,7 @@ class SourceSet:
 
     def circuits(self) -> dict[str, str]:
         """Each source's circuit breaker state, for readiness details."""
-        return {name: client.circuit for name, client in self._clients.items()}
+        return {name: client.circuit for name, client in self._fetchers.items()}
 
     @property
     def closed(self) -> bool:

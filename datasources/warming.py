@@ -45,7 +45,7 @@ class CacheWarmer:
     def page_size(self) -> int:
         """The largest page every source fetches in one call: the listing's limit or the
         smallest batch size, whichever is less."""
-        sizes = [self._configs[n].batch.max_batch_size for n in self.others]
+        sizes = [self._configs[n].max_batch_size for n in self.others]
         return min([self.max_page_size, *sizes])
 
     async def list_page(

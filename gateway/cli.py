@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(run=run_serve)
 
-    sandbox = commands.add_parser("sandbox", help="run the four sample upstream APIs")
+    sandbox = commands.add_parser(
+        "sandbox", help="run the sample upstream APIs (four REST, one GraphQL)"
+    )
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8100)
     add_sandbox_options(sandbox)

@@ -55,6 +55,7 @@ class RequestContexts:
             request,
             response,
             identity=identity,
+            key_bindings=runtime.key_bindings,
             budget=budget,
             idempotency_key=request.headers.get("idempotency-key"),
             changes=runtime.changes,

@@ -82,6 +82,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             build_schema(
                 settings.limits,
                 introspection=settings.server.introspection_enabled,
+                field_suggestions=settings.server.field_suggestions_enabled,
                 parser_cache_size=settings.server.parser_cache_size,
                 validation_cache_size=settings.server.validation_cache_size,
                 extra_extensions=[OperationRecorder, ErrorCodes],

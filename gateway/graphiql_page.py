@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 
-# Customer 7 has records in all four sources, orders and a loyalty membership included.
+# Customer 7 has records in all five sources, orders, a loyalty membership and a ticket included.
 EXAMPLES = [
     {
-        "query": """# Everything about one customer: CRM (JSON), orders (JSON), loyalty (XML) and
-# preferences (CSV), one call per source. Run with Ctrl-Enter.
+        "query": """# Everything about one customer: CRM (JSON), orders (JSON), loyalty (XML),
+# preferences (CSV) and the support desk (GraphQL), one call per source, all in one round.
+# Run with Ctrl-Enter.
 #
 # Credentials go in the Headers tab below. In development none are needed; in production
 # send {"Authorization": "Bearer <token>"} or {"X-API-Key": "<key>"}.
@@ -23,6 +24,7 @@ query Customer {
     }
     loyalty { tier points memberSince }
     preferences { channel optIn language }
+    tickets { subject status openedAt agentName }
   }
 }
 """,

@@ -16,7 +16,7 @@ import structlog
 
 from auth import Authenticator, IdentityRateLimiter, JwksCache, TokenVerifier
 from core import Clock, RedisHealthBoard, Timer
-from datasources import ChangeFeed, SourceMetrics, SourceSet
+from datasources import ChangeFeed, KeyBindings, SourceMetrics, SourceSet
 from gateway.settings import Settings
 from gateway.tracing import RequestTracing
 from gateway.upstreams import open_sources
@@ -33,6 +33,7 @@ class Runtime:
     changes: ChangeFeed
     authenticator: Authenticator
     rate_limiter: IdentityRateLimiter
+    key_bindings: KeyBindings
 
 
 @dataclass(slots=True)
@@ -77,7 +78,13 @@ async def run_gateway(
         follow_redirects=False,
     )
     rate_limiter = IdentityRateLimiter.open(settings.limits.rate, redis)
-    runtime = Runtime(sources, changes, _authenticator(settings, auth_http, clock), rate_limiter)
+    runtime = Runtime(
+        sources,
+        changes,
+        _authenticator(settings, auth_http, clock),
+        rate_limiter,
+        _key_bindings(settings, timer, redis),
+    )
     state.runtime = runtime
     state.ready = True
     log.info("gateway started", sources=sorted(settings.sources), mode=settings.server.mode)
@@ -93,6 +100,17 @@ async def run_gateway(
         changes.close()
         await sources.aclose()
         await auth_http.aclose()
+
+
+def _key_bindings(settings: Settings, timer: Timer, redis: RedisHealthBoard) -> KeyBindings:
+    url = settings.cache.redis_url
+    return KeyBindings(
+        settings.idempotency.ttl,
+        settings.idempotency.max_entries,
+        timer,
+        redis.health(url) if url else None,
+        prefix=f"{settings.cache.redis_prefix}idem:",
+    )
 
 
 def _authenticator(settings: Settings, http: httpx.AsyncClient, clock: Clock) -> Authenticator:

@@ -12,9 +12,10 @@ from resolvers.listing import (
     list_customers,
 )
 from resolvers.warnings import ResponseWarnings
-from resolvers.writes import item_writes, profile_writes, update_customer
+from resolvers.writes import ClientKey, item_writes, profile_writes, update_customer
 
 __all__ = [
+    "ClientKey",
     "CustomerPage",
     "CustomerRecords",
     "ListedCustomer",

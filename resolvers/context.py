@@ -8,7 +8,7 @@ from typing import Any
 
 from auth import Identity
 from core import SystemTimer
-from datasources import ChangeFeed, RequestBudget, SourceSet, Wanted
+from datasources import ChangeFeed, KeyBindings, RequestBudget, SourceSet, Wanted
 from resolvers.freshness import ResponseFreshness
 from resolvers.loaders import SourceLoader
 from resolvers.warnings import ResponseWarnings
@@ -28,6 +28,7 @@ class RequestContext:
         response: Any = None,
         *,
         identity: Identity,
+        key_bindings: KeyBindings,
         budget: RequestBudget | None = None,
         idempotency_key: str | None = None,
         changes: ChangeFeed | None = None,
@@ -45,6 +46,8 @@ class RequestContext:
         self.budget = budget or RequestBudget(SystemTimer())
         # The client's key for this request's writes (the Idempotency-Key header), if any.
         self.idempotency_key = idempotency_key
+        # Which request each client key was first used with (datasources/idempotency.py).
+        self.key_bindings = key_bindings
         # Seeds the keys of writes the client gave no key for: our own retries reuse them.
         self.write_seed = uuid.uuid4().hex
         # What the whole operation needs from each source, set once by the schema, so every

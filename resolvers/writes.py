@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from core import BadRequest
 from datasources import SourceSet, Wanted, Write
 from resolvers.context import RequestContext
 from resolvers.customers import CustomerRecords, load_customers
+
+
+@dataclass(frozen=True, slots=True)
+class ClientKey:
+    """A write's idempotency: the client's key argument (if any), the fingerprint of the
+    operation it came in (document and variables), and the field's place in the answer."""
+
+    argument: str | None
+    operation: str
+    field: str
 
 
 def profile_writes(sources: SourceSet, changes: Mapping[str, Any]) -> list[Write]:
@@ -39,16 +50,25 @@ async def update_customer(
     wanted: Wanted,
     customer_id: str,
     writes: Sequence[Write],
-    idempotency_key: str | None,
+    key: ClientKey,
 ) -> CustomerRecords | None:
     """Apply the writes in order, then load the customer as it is now.
 
-    Each upstream write carries an idempotency key derived from the client's key (the
-    argument, else the request's Idempotency-Key header) or, failing both, from this
-    request: our retries reuse it, and a client retrying with its key changes nothing
-    twice. The first failed write stops the rest and is the field's error.
+    A client key (the argument, else the request's Idempotency-Key header) is first bound
+    to the operation it came with: the same key with another operation or input is refused
+    with ``IDEMPOTENCY_KEY_REUSED`` before anything is written. Each upstream write carries
+    a key derived from the client's key alone or, without one, from this request: our
+    retries reuse it, and a client retrying with its key changes nothing twice. The first
+    failed write stops the rest and is the field's error.
     """
-    seed = idempotency_key or ctx.idempotency_key or ctx.write_seed
+    client_key = key.argument or ctx.idempotency_key
+    if client_key is not None:
+        # Per caller: one caller's keys neither block nor replay another's.
+        scoped = f"{ctx.identity.rate_limit_key}\0{client_key}"
+        await ctx.key_bindings.bind(scoped, key.operation)
+        seed = f"{scoped}\0{key.field}"
+    else:
+        seed = f"{ctx.write_seed}\0{key.field}"
     try:
         await ctx.sources.update(
             customer_id, writes, seed, caller_token=ctx.caller_token, budget=ctx.budget

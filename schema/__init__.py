@@ -5,13 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import strawberry
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaskErrors,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from cachetools import LRUCache
+from strawberry.extensions import DisableIntrospection, MaskErrors, ParserCache, SchemaExtension
 
 from auth import LimitsSettings
 from schema.contract import SchemaChange, SchemaChanges, schema_changes, schema_sdl
@@ -23,6 +18,7 @@ from schema.limits import QueryLimits
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
+from schema.validation import CachedValidation, SuggestionFreeExecutionContext, ValidationResults
 
 __all__ = [
     "FederationSettings",
@@ -39,6 +35,7 @@ def build_schema(
     limits: LimitsSettings | None = None,
     *,
     introspection: bool = True,
+    field_suggestions: bool = True,
     parser_cache_size: int = 1024,
     validation_cache_size: int = 1024,
     extra_extensions: Sequence[type[SchemaExtension]] = (),
@@ -48,13 +45,15 @@ def build_schema(
     """The schema with the extensions every deployment runs; repeated documents are parsed
     and validated once per cache size. ``extra_extensions`` run after those. With
     ``fast_path``, supported queries run through compiled plans. With ``federation``
-    enabled, it is also a Federation 2 subgraph (docs/federation.md)."""
+    enabled, it is also a Federation 2 subgraph (docs/federation.md). Without
+    ``field_suggestions`` errors never name fields or values the caller did not send."""
     query_limits = limits or LimitsSettings()
+    validated: ValidationResults = LRUCache(maxsize=validation_cache_size)
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         # First, so limits are checked before the cached parse and before validation.
         lambda: QueryLimits(query_limits),
         lambda: ParserCache(maxsize=parser_cache_size),
-        lambda: ValidationCache(maxsize=validation_cache_size),
+        lambda: CachedValidation(validated, hide_suggestions=not field_suggestions),
         lambda: MaskErrors(should_mask_error=unexpected, error_message="internal error"),
         ResponseWarningsExtension,
         FreshnessExtension,
@@ -70,6 +69,7 @@ def build_schema(
         extensions=extensions,
         fast_path=fast_path,
         scalar_overrides=SCALARS if subgraph else None,
+        execution_context_class=None if field_suggestions else SuggestionFreeExecutionContext,
     )
     if federation is not None and subgraph:
         schema.subgraph_sdl = subgraph_sdl(graphql_schema(schema), federation)

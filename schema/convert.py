@@ -17,6 +17,7 @@ from datasources import (
     Order as OrderRecord,
 )
 from datasources import SourceSet
+from datasources import SupportTicket as TicketRecord
 from resolvers import CustomerRecords
 from schema.types import (
     ChannelPreference,
@@ -25,6 +26,7 @@ from schema.types import (
     Money,
     Order,
     OrderLine,
+    SupportTicket,
 )
 
 PROFILE_FIELDS: Final = (
@@ -47,9 +49,16 @@ _ORDER_FIELDS: Final = ("id", "placed_at", "status", "total_minor", "currency", 
 _LINE_FIELDS: Final = ("sku", "title", "quantity", "unit_price_minor")
 _LOYALTY_FIELDS: Final = ("member_number", "tier", "points", "member_since")
 _PREFERENCE_FIELDS: Final = ("channel", "opt_in", "language", "updated_at")
-_read_order, _read_line, _read_loyalty, _read_preference = (
+_TICKET_FIELDS: Final = ("id", "subject", "status", "priority", "opened_at", "agent_name")
+_read_order, _read_line, _read_loyalty, _read_preference, _read_ticket = (
     attrgetter(*names)
-    for names in (_ORDER_FIELDS, _LINE_FIELDS, _LOYALTY_FIELDS, _PREFERENCE_FIELDS)
+    for names in (
+        _ORDER_FIELDS,
+        _LINE_FIELDS,
+        _LOYALTY_FIELDS,
+        _PREFERENCE_FIELDS,
+        _TICKET_FIELDS,
+    )
 )
 
 
@@ -95,6 +104,7 @@ def build_customer(data: CustomerRecords, sources: SourceSet) -> Customer:
         id=data.id,  # type: ignore[arg-type]
         loyalty=_entity(data, sources, "loyalty", _loyalty),
         preferences=_entity(data, sources, "preferences", _preferences),
+        tickets=_entity(data, sources, "tickets", _tickets),
         _orders=_entity(data, sources, "orders", SourceOrders),
         **values,
     )
@@ -200,6 +210,25 @@ def _preferences(
         out.append(
             ChannelPreference(
                 channel=channel, opt_in=opt_in, language=language, updated_at=updated_at
+            )
+        )
+    return out
+
+
+def _tickets(records: tuple[TicketRecord, ...], source: str, cid: str) -> list[SupportTicket]:
+    out = []
+    for r in records:
+        id_, subject, status, priority, opened_at, agent = _fields(
+            r, _TICKET_FIELDS, _read_ticket, source, cid
+        )
+        out.append(
+            SupportTicket(
+                id=id_,
+                subject=subject,
+                status=status,
+                priority=priority,
+                opened_at=opened_at,
+                agent_name=agent,
             )
         )
     return out

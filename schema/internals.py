@@ -22,7 +22,10 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetails
 from strawberry.execution.is_awaitable import optimized_is_awaitable
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.types.base_scalars import isoformat
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.cast import get_strawberry_type_cast
@@ -30,6 +33,8 @@ from strawberry.types.field import StrawberryField
 from strawberry.utils.operation import get_first_operation
 
 __all__ = [
+    "STRAWBERRY_RULES",
+    "StrawberryExecutionContext",
     "convert_arguments",
     "field_definition",
     "field_details",
@@ -47,6 +52,12 @@ __all__ = [
 # Where Strawberry keeps the definition a GraphQL type or field was made from
 # (GraphQLCoreConverter.DEFINITION_BACKREF).
 _DEFINITION: Final = "strawberry-definition"
+
+# The rules Strawberry's own validation adds to graphql-core's (schema.validate_document).
+STRAWBERRY_RULES: Final = (MaybeNullValidationRule, OneOfInputValidationRule)
+
+# The execution context Strawberry builds graphql-core's executor with.
+StrawberryExecutionContext = StrawberryGraphQLCoreExecutionContext
 
 
 def graphql_schema(schema: strawberry.Schema) -> GraphQLSchema:

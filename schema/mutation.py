@@ -6,14 +6,18 @@ returned is read back with the caller's field permissions like any other.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
+import orjson
 import strawberry
+from graphql import print_ast
 
 from auth import WRITE, can_write_customer
-from resolvers import RequestContext, item_writes, profile_writes, update_customer
+from resolvers import ClientKey, RequestContext, item_writes, profile_writes, update_customer
 from schema.convert import build_customer
 from schema.gateway_schema import operation_wanted
+from schema.internals import raw_info
 from schema.refusals import refusal
 from schema.types import Customer
 
@@ -87,10 +91,20 @@ async def _write(
     idempotency_key: str | None,
 ) -> Customer | None:
     ctx = info.context
-    records = await update_customer(
-        ctx, operation_wanted(info), customer_id, writes, idempotency_key
-    )
+    key = ClientKey(idempotency_key, _operation_fingerprint(info), str(info.path.key))
+    records = await update_customer(ctx, operation_wanted(info), customer_id, writes, key)
     return build_customer(records, ctx.sources) if records is not None else None
+
+
+def _operation_fingerprint(info: strawberry.Info[RequestContext, None]) -> str:
+    # The operation as parsed (formatting and comments aside) with its variables: what an
+    # idempotency key is bound to, so another operation or input under it is refused.
+    digest = hashlib.sha256(print_ast(info.operation).encode())
+    fragments = raw_info(info).fragments
+    for name in sorted(fragments):
+        digest.update(print_ast(fragments[name]).encode())
+    digest.update(orjson.dumps(info.variable_values, option=orjson.OPT_SORT_KEYS, default=str))
+    return digest.hexdigest()
 
 
 def _given(value: object) -> dict[str, Any]:

@@ -101,6 +101,18 @@ class ChannelPreference:
     updated_at: date | None
 
 
+@strawberry.type(description="A support ticket the customer opened, newest first.")
+class SupportTicket:
+    entity: ClassVar[str] = "tickets"
+
+    id: strawberry.ID | None
+    subject: str | None
+    status: str | None = strawberry.field(description="OPEN, PENDING, SOLVED or CLOSED.")
+    priority: int | None = strawberry.field(description="1 (urgent) to 4 (low).")
+    opened_at: datetime | None
+    agent_name: str | None = strawberry.field(description="Who works on it; null while open.")
+
+
 class OrderHistory(Protocol):
     """A customer's orders, newest first, as loaded; each is made an ``Order`` only when read."""
 
@@ -135,6 +147,9 @@ class Customer:
     updated_at: datetime | None
     loyalty: LoyaltyMembership | None = reads("loyalty")
     preferences: list[ChannelPreference] | None = reads("preferences")
+    tickets: list[SupportTicket] | None = reads(
+        "tickets", description="Support tickets, from the support desk's GraphQL API."
+    )
     # Orders are converted only as far as a query reads them: a page, or the total.
     _orders: strawberry.Private[OrderHistory | Exception | None]
 

@@ -30,8 +30,8 @@ def floor_url(sandbox_server: Sandbox) -> Iterator[str]:
     sources = sandbox_settings(sandbox_server.url).sources
     app = floor.create_app(
         sandbox_server.url,
-        crm_batch=sources["crm"].batch.max_batch_size,
-        orders_batch=sources["orders"].batch.max_batch_size,
+        crm_batch=sources["crm"].max_batch_size,
+        orders_batch=sources["orders"].max_batch_size,
     )
     with run_in_thread(app) as url:
         yield url

@@ -49,9 +49,48 @@ def check_config(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) 
 
 
 BROKEN = {
+    "GraphQL list without its key": (
+        [('key = "customerId"\n', "")],
+        [
+            "sources.support.graphql.key: operation 'list' needs 'key': where each record's "
+            "customer key is"
+        ],
+    ),
+    "GraphQL path that selects nothing": (
+        [('path = "agent.name"', 'path = "agent.name || subject"')],
+        [
+            "sources.support.fields.agent_name.path: a GraphQL source selects the fields its "
+            "paths name; expected a dotted path of upstream fields such as 'agent.name', not "
+            "'agent.name || subject' (found 'agent.name || subject')"
+        ],
+    ),
+    "GraphQL source with a REST batch": (
+        [
+            (
+                "[sources.support.graphql]",
+                "[sources.support.batch]\npath = '/x'\nids = { name = 'ids' }\n"
+                "records = 'a'\nkey = 'b'\n\n[sources.support.graphql]",
+            )
+        ],
+        ["sources.support.batch: 'batch' is not used by a source of format 'graphql'"],
+    ),
+    "REST source without a batch": (
+        [("[sources.orders.batch]", "[sources.orders.unused]")],
+        [
+            "sources.orders.unused: unknown key; expected one of auth, base_url, batch, breaker, "
+            "content_types, csv, entity, fields, format, forward_caller_token, graphql, "
+            "key_template, listing, max_concurrency, max_response_bytes, primary, rate_limit, "
+            "retries, sparse_fields, stale_if_error, stale_while_revalidate, timeouts, ttl, "
+            "update, webhook, xml",
+            "sources.orders.batch: a REST source needs 'batch', how to ask for many customers",
+        ],
+    ),
     "unknown format": (
         [('format = "xml"', 'format = "yaml"')],
-        ["sources.loyalty.format: expected one of 'json', 'xml' or 'csv' (found 'yaml')"],
+        [
+            "sources.loyalty.format: expected one of 'json', 'xml', 'csv' or 'graphql' "
+            "(found 'yaml')"
+        ],
     ),
     "bad JMESPath": (
         [('path = "lty_points"', 'path = "lty_points["')],
@@ -292,6 +331,7 @@ def test_every_problem_is_reported_at_once(
         "number out of range",
         "forwarded caller token and bearer auth",
         "unknown media type",
+        "REST source without a batch",
     }
     chosen = [case for name, case in BROKEN.items() if name not in separate]
     edits = [edit for case_edits, _ in chosen for edit in case_edits]
@@ -317,7 +357,7 @@ def test_server_refuses_to_start_with_the_same_messages(
 def test_shipped_config_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["check-config", str(DEFAULT_CONFIG)]) == 0
     out, _ = capsys.readouterr()
-    assert out == f"{DEFAULT_CONFIG}: ok (4 sources: crm, orders, loyalty, preferences)\n"
+    assert out == f"{DEFAULT_CONFIG}: ok (5 sources: crm, orders, loyalty, preferences, support)\n"
 
 
 def test_environment_overrides_any_key() -> None:
@@ -331,7 +371,7 @@ def test_environment_overrides_any_key() -> None:
         },
     )
     assert settings.sources["crm"].ttl == 5.0
-    assert settings.sources["loyalty"].batch.max_batch_size == 20
+    assert settings.sources["loyalty"].max_batch_size == 20
     sparse = settings.sources["crm"].sparse_fields
     assert sparse is not None
     assert sparse.always == ("id", "updated_at")
@@ -347,7 +387,7 @@ def test_bad_override_names_the_variable_that_set_it(
         "sources.crm.ttl: expected a number (found 'soon') [set by CG_SOURCES__CRM__TTL]",
         "sources.crm.ttll: unknown key (did you mean 'ttl'?); expected one of auth, base_url, "
         "batch, breaker, content_types, csv, entity, fields, format, forward_caller_token, "
-        "key_template, listing, max_concurrency, max_response_bytes, primary, rate_limit, "
+        "graphql, key_template, listing, max_concurrency, max_response_bytes, primary, rate_limit, "
         "retries, sparse_fields, stale_if_error, stale_while_revalidate, timeouts, ttl, update, "
         "webhook, xml [set by CG_SOURCES__CRM__TTLL]",
     ]

@@ -87,7 +87,8 @@ def test_every_gateway_variable_is_a_settings_key_and_shares_redis() -> None:
     assert settings.limits.rate.storage_url == "redis://redis:6379/0"
     assert settings.server.shutdown_delay == 3
     assert {s.base_url for s in settings.sources.values()} == {
-        f"http://sandbox:8100/{name}" for name in ("crm", "orders", "loyalty", "preferences")
+        f"http://sandbox:8100/{name}"
+        for name in ("crm", "orders", "loyalty", "preferences", "support")
     }
     assert "--port" in SERVICES["sandbox"]["command"]
     assert SERVICES["sandbox"]["command"][-1] == "8100"

@@ -16,7 +16,7 @@ from tests.conftest import Gateway, ManualClock, Sandbox, StartGateway, sandbox_
 from tests.test_cache import ALL_SOURCES, NO_CALLS, ids, metric
 from tests.test_cache_redis import shared_settings
 
-SOURCES = ("crm", "orders", "loyalty", "preferences")
+SOURCES = ("crm", "orders", "loyalty", "preferences", "support")
 
 
 def run(settings: Settings, options: WarmOptions, clock: ManualClock) -> WarmReport:
@@ -103,7 +103,7 @@ def test_a_failing_source_is_reported_and_the_others_stay_warm(
     settings = shared_settings(sandbox, redis_prefix)
     sandbox.set_faults(loyalty={"failure_rate": 1.0, "status": 400})
     report = run(settings, WarmOptions(pages=1), clock)
-    assert report.failed == {"crm": 0, "orders": 0, "loyalty": 50, "preferences": 0}
+    assert report.failed == {"crm": 0, "orders": 0, "loyalty": 50, "preferences": 0, "support": 0}
     assert not report.ok
     sandbox.reset()
     with start_gateway(settings, clock=clock) as url:

@@ -18,9 +18,11 @@ def minimum_calls(n: int, max_batch: Mapping[str, int]) -> dict[str, int]:
 
 
 def max_batch_sizes(stack: Stack) -> dict[str, int]:
+    # The four-source query asks the REST sources, not the support desk.
     return {
-        name: source.batch.max_batch_size
+        name: source.max_batch_size
         for name, source in stack.gateway_settings().sources.items()
+        if source.format != "graphql"
     }
 
 

@@ -1,7 +1,7 @@
 """The entity cache: tiers (in process, Redis), their record codec, coalescing of
 concurrent fetches, each source behind its cache."""
 
-from datasources.cache.cached_source import CachedSource, Fetched
+from datasources.cache.cached_source import CachedSource, Fetched, RecordClient
 from datasources.cache.codec import CacheDecodeError, RecordCodec
 from datasources.cache.entity import EntityCache, retention
 from datasources.cache.redis_tier import RedisTier
@@ -11,6 +11,7 @@ __all__ = [
     "CachedSource",
     "EntityCache",
     "Fetched",
+    "RecordClient",
     "RecordCodec",
     "RedisTier",
     "retention",

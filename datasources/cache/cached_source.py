@@ -12,13 +12,14 @@ import asyncio
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from core import Clock, GatewayError, UpstreamTimeout
 from datasources.cache.coalesce import Flight, Flights
 from datasources.cache.entity import EntityCache
 from datasources.cache.entry import Entry, FieldSet
-from datasources.http import Records, SourceClient
+from datasources.config import SourceConfig
+from datasources.http import Records
 from datasources.metrics import SourceMetrics
 from datasources.resilience import RequestBudget
 
@@ -50,12 +51,33 @@ class Fetched:
         return out
 
 
+class RecordClient(Protocol):
+    """What a cached source needs of its upstream client, REST or GraphQL."""
+
+    name: str
+    config: SourceConfig
+
+    @property
+    def circuit(self) -> str:
+        """The state of the source's circuit breaker."""
+        ...
+
+    async def fetch_many(
+        self,
+        customer_ids: Sequence[str],
+        fields: frozenset[str] | None = None,
+        *,
+        caller_token: str | None = None,
+        budget: RequestBudget | None = None,
+    ) -> Records: ...
+
+
 class CachedSource:
     """Records of one source by customer id, cached, coalesced, and stale when allowed."""
 
     def __init__(
         self,
-        client: SourceClient,
+        client: RecordClient,
         cache: EntityCache,
         metrics: SourceMetrics,
         clock: Clock,
@@ -71,7 +93,9 @@ class CachedSource:
         self._flights = Flights(share=coalesce)
         # A source that ignores sparse field sets answers every field anyway: caching the
         # full record lets it serve every later request.
-        self._whole_records = client.config.sparse_fields is None and cache.holds(client.name)
+        self._whole_records = not client.config.answers_only_fields_asked and cache.holds(
+            client.name
+        )
 
     async def fetch_many(
         self,

@@ -20,7 +20,7 @@ __all__ = ["CodecError", "accepts_media_type", "decode", "encode_xml_ids", "medi
 
 def decode(config: SourceConfig, body: bytes) -> Any:
     """Decode a response body in the source's declared format."""
-    if config.format == "json":
+    if config.format in ("json", "graphql"):
         return decode_json(body)
     if config.format == "xml":
         return decode_xml(body, config.xml)

@@ -12,6 +12,8 @@ DEFAULT_MEDIA_TYPES: Final = {
     "json": ("application/json", "application/*+json", "text/json"),
     "xml": ("application/xml", "application/*+xml", "text/xml"),
     "csv": ("text/csv", "application/csv", "text/plain"),
+    # GraphQL over HTTP: the spec's media type first, then what servers sent before it.
+    "graphql": ("application/graphql-response+json", "application/json", "application/*+json"),
 }
 
 

@@ -3,6 +3,7 @@ with every problem located (docs/sources.md, docs/caching.md)."""
 
 from datasources.config.bus import BusConfig
 from datasources.config.cache import CacheConfig
+from datasources.config.graphql import GraphQLRequest
 from datasources.config.policies import Breaker, RateLimit, Retries
 from datasources.config.rules import problem, sources_problems, validate_with_rules
 from datasources.config.source import (
@@ -24,6 +25,7 @@ __all__ = [
     "BusConfig",
     "CacheConfig",
     "CsvOptions",
+    "GraphQLRequest",
     "HeaderAuth",
     "ListRequest",
     "OAuth2ClientCredentials",

@@ -68,7 +68,7 @@ def source_problems(data: Any) -> list[InitErrorDetails]:
         known = model_fields(ENTITY_MODELS[entity])
         problems += _field_problems(fields, known, ("fields",), f"entity {entity!r}")
         problems += _update_problems(data.get("update"), fields, known)
-    primary = _truthy(data.get("primary", False))
+    primary = truthy(data.get("primary", False))
     if primary and entity != "customer":
         problems.append(
             problem(
@@ -95,7 +95,7 @@ def sources_problems(sources: Any) -> list[InitErrorDetails]:
         return []
     tables = {name: s for name, s in sources.items() if isinstance(s, Mapping)}
     problems: list[InitErrorDetails] = []
-    primaries = [name for name, s in tables.items() if _truthy(s.get("primary", False))]
+    primaries = [name for name, s in tables.items() if truthy(s.get("primary", False))]
     if len(primaries) != 1:
         problems.append(
             problem(
@@ -264,7 +264,7 @@ def _batch_problems(batch: Any) -> list[InitErrorDetails]:
 
 def _auth_problems(data: Mapping[Any, Any]) -> list[InitErrorDetails]:
     auth = data.get("auth")
-    if not _truthy(data.get("forward_caller_token", False)) or not isinstance(auth, Mapping):
+    if not truthy(data.get("forward_caller_token", False)) or not isinstance(auth, Mapping):
         return []
     kind = auth.get("kind")
     header = auth.get("header", "")
@@ -282,7 +282,7 @@ def _auth_problems(data: Mapping[Any, Any]) -> list[InitErrorDetails]:
     return []
 
 
-def _truthy(value: Any) -> bool:
+def truthy(value: Any) -> bool:
     # As pydantic will read it ("true" from an environment override counts), else False.
     try:
         return _BOOL.validate_python(value)

@@ -1,7 +1,7 @@
 """Declarative description of an upstream source, validated with pydantic.
 
-A ``SourceConfig`` says where a REST API lives, how to ask it for many customers at once,
-how its payload is shaped and how each record maps onto the internal model. The whole file
+A ``SourceConfig`` says where a REST or GraphQL API lives, how to ask it for many customers at
+once, how its payload is shaped and how each record maps onto the internal model. The whole file
 format is documented in docs/sources.md.
 """
 
@@ -20,11 +20,12 @@ from pydantic import (
     model_validator,
 )
 
+from datasources.config.graphql import GraphQLRequest, request_problems
 from datasources.config.policies import Breaker, RateLimit, Retries
 from datasources.config.rules import source_problems, validate_with_rules
 from datasources.model import Entity, FieldSpec, JMESPath, check_jmespath
 
-Format = Literal["json", "xml", "csv"]
+Format = Literal["json", "xml", "csv", "graphql"]
 
 _MEDIA_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+*-]+/[A-Za-z0-9!#$&^_.+*-]+")
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -220,7 +221,8 @@ SourceAuth = Annotated[
 
 
 class SourceConfig(_Strict):
-    """Everything the gateway needs to know about one upstream REST API."""
+    """Everything the gateway needs to know about one upstream API: REST (``batch``) or
+    GraphQL (``graphql``)."""
 
     base_url: str = Field(pattern=r"^https?://", description="scheme, host and path prefix")
     format: Format
@@ -232,7 +234,10 @@ class SourceConfig(_Strict):
     key_template: str = Field(
         default="{id}", description="the source's key for our customer id, e.g. 'M-{id:06d}'"
     )
-    batch: BatchRequest
+    batch: BatchRequest | None = Field(default=None, description="REST: the batch request")
+    graphql: GraphQLRequest | None = Field(
+        default=None, description="format graphql: the upstream operation"
+    )
     listing: ListRequest | None = None
     sparse_fields: SparseFields | None = None
     fields: dict[str, FieldSpec] = Field(min_length=1)
@@ -265,6 +270,19 @@ class SourceConfig(_Strict):
     )
     update: UpdateRequest | None = None
     webhook: WebhookConfig | None = None
+
+    @property
+    def max_batch_size(self) -> int:
+        """The most customers one upstream call may carry."""
+        request = self.graphql or self.batch
+        # The rules require one of them (datasources/config/rules.py).
+        assert request is not None
+        return request.max_batch_size
+
+    @property
+    def answers_only_fields_asked(self) -> bool:
+        """Whether an answer holds only the fields asked for (sparse fieldsets, GraphQL)."""
+        return self.sparse_fields is not None or self.graphql is not None
 
     @field_validator("content_types")
     @classmethod
@@ -300,4 +318,5 @@ class SourceConfig(_Strict):
     def _keys_fit_together(
         cls, data: Any, handler: ModelWrapValidatorHandler[SourceConfig]
     ) -> SourceConfig:
-        return validate_with_rules(cls.__name__, data, handler, source_problems(data))
+        problems = source_problems(data) + request_problems(data)
+        return validate_with_rules(cls.__name__, data, handler, problems)

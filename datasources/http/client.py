@@ -4,7 +4,6 @@ through ``exchange.py``; records are read by ``records.py``."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -13,9 +12,10 @@ import httpx
 import orjson
 import structlog
 
-from core import BadRequest, GatewayError, Timer, UpstreamRejected
+from core import BadRequest, Timer, UpstreamRejected
 from datasources.codecs import CodecError, encode_xml_ids
 from datasources.config import SourceConfig
+from datasources.http.chunks import fetch_in_chunks
 from datasources.http.exchange import Upstream
 from datasources.http.records import RecordReader, Records
 from datasources.http.upstream_auth import UpstreamAuth
@@ -43,6 +43,7 @@ class SourceClient:
         self.name = name
         self.config = config
         self._reader = RecordReader(name, config, metrics)
+        self._batch = self._reader.batch_request
         self._keys = self._reader.keys
         self._upstream = Upstream(name, config, transport, metrics, auth, timer, tracer)
         self.guard = self._upstream.guard
@@ -67,31 +68,12 @@ class SourceClient:
             key = self._keys.to_source(cid)
             if key is not None:
                 by_key[key] = cid
-        keys = list(by_key)
-        size = self.config.batch.max_batch_size
-        chunks = [keys[i : i + size] for i in range(0, len(keys), size)]
         params = self._sparse_params(fields)
-        if len(chunks) == 1:
-            # The common case needs no task of its own.
-            only = await self._fetch_chunk(chunks[0], params, fields, caller_token, budget)
-            return self._with_empty_lists(only, by_key)
-        results = await asyncio.gather(
-            *(self._fetch_chunk(chunk, params, fields, caller_token, budget) for chunk in chunks),
-            return_exceptions=True,
-        )
-        failed = [r for r in results if isinstance(r, BaseException)]
-        if failed and (
-            len(failed) == len(results) or any(not isinstance(r, GatewayError) for r in failed)
-        ):
-            # Nothing to salvage, or not an upstream's failure at all.
-            raise failed[0]
-        merged: Records = {}
-        for chunk, records in zip(chunks, results, strict=True):
-            if isinstance(records, BaseException):
-                # Only the customers of the failed call go without; the others are answered.
-                merged.update((by_key[key], records) for key in chunk)
-            else:
-                merged.update(records)
+
+        async def fetch(chunk: list[str]) -> Records:
+            return await self._fetch_chunk(chunk, params, fields, caller_token, budget)
+
+        merged = await fetch_in_chunks(by_key, self.config.max_batch_size, fetch)
         return self._with_empty_lists(merged, by_key)
 
     def _with_empty_lists(self, merged: Records, by_key: dict[str, str]) -> Records:
@@ -127,7 +109,7 @@ class SourceClient:
         caller_token: str | None,
         budget: RequestBudget | None,
     ) -> Records:
-        batch = self.config.batch
+        batch = self._batch
         params: list[tuple[str, str]] = [*batch.params.items(), *sparse.items()]
         content: bytes | None = None
         headers: dict[str, str] = {}
@@ -197,7 +179,7 @@ class SourceClient:
     ) -> None:
         """Set model fields upstream; applied once however many attempts it takes.
 
-        The idempotency key sent is derived from ``idempotency_seed`` and the request itself,
+        The idempotency key sent is derived from ``idempotency_seed`` and the write's target,
         so a retry (ours, or the client's with the same seed) carries the same key.
         """
         update = self.config.update

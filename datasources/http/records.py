@@ -40,13 +40,16 @@ class RecordReader:
     def __init__(self, name: str, config: SourceConfig, metrics: SourceMetrics) -> None:
         self._name = name
         self._config = config
+        # A REST source: the config requires its batch (datasources/config/graphql.py).
+        assert config.batch is not None
+        self.batch_request = config.batch
         self._metrics = metrics
         self.is_list = ENTITY_IS_LIST[config.entity]
         self.mapper = RecordMapper(ENTITY_MODELS[config.entity], config.fields)
         self.keys = KeyTemplate(config.key_template)
-        self._records = compile_path(config.batch.records)
-        self._record_key = compile_path(config.batch.key)
-        self._key_attributes = root_attributes(config.batch.key)
+        self._records = compile_path(self.batch_request.records)
+        self._record_key = compile_path(self.batch_request.key)
+        self._key_attributes = root_attributes(self.batch_request.key)
         listing = config.listing
         self._list_records = compile_path(listing.records) if listing else None
         self._next_cursor = compile_path(listing.next_cursor) if listing else None
@@ -59,7 +62,7 @@ class RecordReader:
         if isinstance(raw_records, dict):
             raw_records = [raw_records]
         if not isinstance(raw_records, list):
-            raise CodecError(f"expected a list of records at {self._config.batch.records!r}")
+            raise CodecError(f"expected a list of records at {self.batch_request.records!r}")
         return self._map(raw_records, fields)
 
     def page(self, body: Any, fields: frozenset[str] | None) -> tuple[Records, str | None]:

@@ -91,12 +91,15 @@ class UpdateTemplate:
 
 
 def idempotency_key(seed: str, source: str, write: UpstreamWrite) -> str:
-    """The key sent with one write: the same seed and the same request give the same key."""
+    """The key sent with one write: the same seed gives the same key for the same target.
+
+    The body is left out on purpose: a key reused with another body must reach the
+    upstream as the same key, so that its own protection refuses it too.
+    """
     digest = hashlib.sha256()
     for part in (seed, source, write.method, write.path):
         digest.update(part.encode())
         digest.update(b"\0")
-    digest.update(write.content)
     return digest.hexdigest()
 
 

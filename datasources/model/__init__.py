@@ -17,6 +17,7 @@ from datasources.model.models import (
     Order,
     OrderLine,
     ScalarKind,
+    SupportTicket,
     model_fields,
 )
 
@@ -37,6 +38,7 @@ __all__ = [
     "OrderLine",
     "RecordMapper",
     "ScalarKind",
+    "SupportTicket",
     "build_coercer",
     "check_jmespath",
     "compile_path",

@@ -17,7 +17,7 @@ from typing import Any, Final, Literal, get_args, get_origin, get_type_hints
 
 NO_ISSUES: Final[Mapping[str, str]] = MappingProxyType({})
 
-Entity = Literal["customer", "orders", "loyalty", "preferences"]
+Entity = Literal["customer", "orders", "loyalty", "preferences", "tickets"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,19 @@ class ChannelPreference:
     issues: Mapping[str, str] = field(default_factory=lambda: NO_ISSUES, compare=False)
 
 
+@dataclass(frozen=True, slots=True)
+class SupportTicket:
+    """A support ticket a customer opened; ``priority`` runs from 1 (urgent) down."""
+
+    id: str | None = None
+    subject: str | None = None
+    status: str | None = None
+    priority: int | None = None
+    opened_at: datetime | None = None
+    agent_name: str | None = None
+    issues: Mapping[str, str] = field(default_factory=lambda: NO_ISSUES, compare=False)
+
+
 # Which dataclass an entity's records become, and whether a customer has one or many.
 ENTITY_MODELS: Final[Mapping[str, type[Any]]] = MappingProxyType(
     {
@@ -90,10 +103,11 @@ ENTITY_MODELS: Final[Mapping[str, type[Any]]] = MappingProxyType(
         "orders": Order,
         "loyalty": LoyaltyMembership,
         "preferences": ChannelPreference,
+        "tickets": SupportTicket,
     }
 )
 ENTITY_IS_LIST: Final[Mapping[str, bool]] = MappingProxyType(
-    {"customer": False, "orders": True, "loyalty": False, "preferences": True}
+    {"customer": False, "orders": True, "loyalty": False, "preferences": True, "tickets": True}
 )
 
 ScalarKind = Literal["string", "int", "decimal", "bool", "date", "datetime", "list"]

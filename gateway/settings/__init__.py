@@ -6,6 +6,7 @@ reads files and the environment.
 
 from gateway.settings.contract import ContractSettings
 from gateway.settings.freshness import FreshnessSettings
+from gateway.settings.idempotency import IdempotencySettings
 from gateway.settings.loading import (
     DEFAULT_CONFIG,
     ENV_PREFIX,
@@ -33,6 +34,7 @@ __all__ = [
     "ContractSettings",
     "FreshnessSettings",
     "HttpSettings",
+    "IdempotencySettings",
     "LoggingSettings",
     "PersistedQuerySettings",
     "ServerSettings",

@@ -33,6 +33,7 @@ from datasources.config import (
 )
 from gateway.settings.contract import ContractSettings
 from gateway.settings.freshness import FreshnessSettings
+from gateway.settings.idempotency import IdempotencySettings
 from schema import FederationSettings
 
 
@@ -50,6 +51,10 @@ class ServerSettings(BaseModel):
     )
     graphiql: bool | None = Field(default=None, description="unset: on in development only")
     introspection: bool | None = Field(default=None, description="unset: on in development only")
+    field_suggestions: bool | None = Field(
+        default=None,
+        description="'Did you mean ...?' in validation errors; unset: on in development only",
+    )
     graphiql_assets: Path | None = Field(
         default=None,
         description="folder of GraphiQL's files (customer-graph graphiql-assets); "
@@ -90,6 +95,12 @@ class ServerSettings(BaseModel):
     def introspection_enabled(self) -> bool:
         if self.introspection is not None:
             return self.introspection
+        return self.mode == "development"
+
+    @property
+    def field_suggestions_enabled(self) -> bool:
+        if self.field_suggestions is not None:
+            return self.field_suggestions
         return self.mode == "development"
 
 
@@ -232,6 +243,7 @@ class Settings(BaseModel):
     federation: FederationSettings = Field(default_factory=FederationSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
     freshness: FreshnessSettings = Field(default_factory=FreshnessSettings)
+    idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
     _secrets: dict[str, str] = PrivateAttr(default_factory=dict)
 
