@@ -19,6 +19,8 @@ from auth.permissions import (
     PII_FIELDS,
     READ,
     WRITE,
+    AnswerPartition,
+    answer_partition,
     can_list_customers,
     can_read_customer,
     can_read_field,
@@ -27,6 +29,7 @@ from auth.permissions import (
 from auth.query_limits import MAX_MEASURED_DEPTH, QueryMeasures, check_operation, check_tokens
 from auth.rate_limits import IdentityRateLimiter
 from auth.signatures import WebhookSignature
+from auth.write_allowance import WriteAllowance, WriteLimits
 
 __all__ = [
     "MAX_MEASURED_DEPTH",
@@ -34,6 +37,7 @@ __all__ = [
     "PII_FIELDS",
     "READ",
     "WRITE",
+    "AnswerPartition",
     "ApiKeyRegistry",
     "ApiKeySettings",
     "AuthSettings",
@@ -50,6 +54,9 @@ __all__ = [
     "RateLimitSettings",
     "TokenVerifier",
     "WebhookSignature",
+    "WriteAllowance",
+    "WriteLimits",
+    "answer_partition",
     "bearer_token",
     "can_list_customers",
     "can_read_customer",

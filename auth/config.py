@@ -132,13 +132,17 @@ class QueryLimitSettings(_Strict):
     max_aliases: int = Field(default=30, ge=0)
     max_tokens: int = Field(default=5000, ge=1)
     max_list_size: int = Field(
-        default=1000, ge=1, description="the largest 'first' or number of 'ids' one field asks"
+        default=1000,
+        ge=1,
+        description="the largest 'first', number of 'ids' or list 'input' of one field",
     )
     max_cost: int = Field(
         default=100_000,
         ge=1,
-        description="fields resolved, with each list multiplied by its 'first' or 'ids' size",
+        description="fields resolved, with each list multiplied by its 'first', 'ids' or "
+        "'input' size",
     )
+    max_writes: int = Field(default=20, ge=1, description="upstream writes one operation may cause")
 
 
 class QueryLimitOverrides(_Strict):
@@ -149,6 +153,7 @@ class QueryLimitOverrides(_Strict):
     max_tokens: int | None = Field(default=None, ge=1)
     max_list_size: int | None = Field(default=None, ge=1)
     max_cost: int | None = Field(default=None, ge=1)
+    max_writes: int | None = Field(default=None, ge=1)
 
 
 class RateLimitSettings(_Strict):

@@ -69,7 +69,7 @@ def check_operation(measures: QueryMeasures, limits: QueryLimitSettings, client_
         raise QueryLimitExceeded(
             f"query cost {measures.cost} exceeds the maximum of {limits.max_cost} for {who} "
             "(each field counts once per item; a list counts as many items as its "
-            "'first' or 'ids' argument asks for)",
+            "'first' or 'ids' argument asks for, or its list 'input' writes)",
             limit="cost",
             maximum=limits.max_cost,
             actual=measures.cost,

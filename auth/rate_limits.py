@@ -75,8 +75,9 @@ class IdentityRateLimiter:
         rate: str | None = getattr(self._settings, identity.kind)
         return rate
 
-    async def hit(self, identity: Identity) -> None:
-        """Count one request for ``identity``; raise ``RateLimited`` when over its rate."""
+    async def hit(self, identity: Identity, cost: int = 1) -> None:
+        """Count one request (or ``cost`` units, such as the upstream writes a mutation
+        causes) for ``identity``; raise ``RateLimited`` when over its rate."""
         rate = self.rate_for(identity)
         if rate is None:
             return
@@ -86,7 +87,7 @@ class IdentityRateLimiter:
         key = (self._settings.key_prefix, identity.rate_limit_key)
 
         async def count() -> WindowStats | None:
-            if await self._limiter.hit(item, *key):
+            if await self._limiter.hit(item, *key, cost=cost):
                 return None
             return await self._limiter.get_window_stats(item, *key)
 

@@ -182,7 +182,7 @@ async def large_list(upstreams: Upstreams, variables: Record) -> Record:
             {
                 "node": {
                     "id": o["order_id"],
-                    "status": o.get("status"),
+                    "status": _word(o.get("status")),
                     "placedAt": _datetime(o.get("placed_at")),
                 }
             }
@@ -198,12 +198,17 @@ async def large_list(upstreams: Upstreams, variables: Record) -> Record:
                 "birthDate": _date(r.get("birth_date")),
                 "country": r.get("country"),
                 "city": r.get("city"),
-                "segment": r.get("segment"),
+                "segment": _word(r.get("segment")),
                 "createdAt": _datetime(r.get("created_at")),
                 "orders": {"edges": edges},
             }
         )
     return {"customers": answer}
+
+
+def _word(value: Any) -> Any:
+    # The schema's enums answer the sources' words by name, upper case.
+    return value.upper() if isinstance(value, str) else value
 
 
 Handler = Callable[[Upstreams, Record], Awaitable[Record]]

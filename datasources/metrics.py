@@ -36,6 +36,13 @@ class SourceMetrics:
             ["source"],
             registry=registry,
         )
+        self.graphql_errors = Counter(
+            "customer_graph_upstream_graphql_errors_total",
+            "Customers a GraphQL upstream's answer failed with an error (UPSTREAM_ERROR), by "
+            "source; every customer of the operation when the error concerns it all.",
+            ["source"],
+            registry=registry,
+        )
         self.cache_lookups = Counter(
             "customer_graph_cache_lookups_total",
             "Records asked of the cache, by source and result (hit, stale or miss).",

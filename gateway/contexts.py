@@ -34,6 +34,12 @@ class RequestContexts:
         self._timer = timer
         self._freshness = freshness
 
+    def shows_freshness(self, request: Request | WebSocket) -> bool:
+        """Whether this request's answer carries ``extensions.freshness``."""
+        freshness = self._freshness
+        development = self._server.mode == "development"
+        return freshness.shown(development, request.headers.get(freshness.header))
+
     def context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
@@ -56,11 +62,10 @@ class RequestContexts:
             response,
             identity=identity,
             key_bindings=runtime.key_bindings,
+            write_limits=runtime.write_limits,
             budget=budget,
             idempotency_key=request.headers.get("idempotency-key"),
             changes=runtime.changes,
             caller_token=bearer_token(request.headers.get("authorization")),
-            show_freshness=self._freshness.shown(
-                self._server.mode == "development", request.headers.get(self._freshness.header)
-            ),
+            show_freshness=self.shows_freshness(request),
         )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import httpx
 import structlog
 
-from auth import Authenticator, IdentityRateLimiter, JwksCache, TokenVerifier
+from auth import Authenticator, IdentityRateLimiter, JwksCache, TokenVerifier, WriteLimits
 from core import Clock, RedisHealthBoard, Timer
 from datasources import ChangeFeed, KeyBindings, SourceMetrics, SourceSet
 from gateway.settings import Settings
@@ -34,6 +34,7 @@ class Runtime:
     authenticator: Authenticator
     rate_limiter: IdentityRateLimiter
     key_bindings: KeyBindings
+    write_limits: WriteLimits
 
 
 @dataclass(slots=True)
@@ -84,6 +85,7 @@ async def run_gateway(
         _authenticator(settings, auth_http, clock),
         rate_limiter,
         _key_bindings(settings, timer, redis),
+        WriteLimits(settings.limits, rate_limiter),
     )
     state.runtime = runtime
     state.ready = True

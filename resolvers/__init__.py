@@ -11,6 +11,7 @@ from resolvers.listing import (
     check_page_size,
     list_customers,
 )
+from resolvers.provenance import Provenance
 from resolvers.warnings import ResponseWarnings
 from resolvers.writes import ClientKey, item_writes, profile_writes, update_customer
 
@@ -20,6 +21,7 @@ __all__ = [
     "CustomerRecords",
     "ListedCustomer",
     "ListingPosition",
+    "Provenance",
     "RequestContext",
     "ResponseFreshness",
     "ResponseWarnings",

@@ -6,11 +6,12 @@ import copy
 import uuid
 from typing import Any
 
-from auth import Identity
+from auth import Identity, WriteLimits
 from core import SystemTimer
 from datasources import ChangeFeed, KeyBindings, RequestBudget, SourceSet, Wanted
 from resolvers.freshness import ResponseFreshness
 from resolvers.loaders import SourceLoader
+from resolvers.provenance import Provenance
 from resolvers.warnings import ResponseWarnings
 
 
@@ -29,6 +30,7 @@ class RequestContext:
         *,
         identity: Identity,
         key_bindings: KeyBindings,
+        write_limits: WriteLimits,
         budget: RequestBudget | None = None,
         idempotency_key: str | None = None,
         changes: ChangeFeed | None = None,
@@ -48,6 +50,9 @@ class RequestContext:
         self.idempotency_key = idempotency_key
         # Which request each client key was first used with (datasources/idempotency.py).
         self.key_bindings = key_bindings
+        self._write_limits = write_limits
+        # The upstream writes this operation may still cause; see start_operation.
+        self.writes = write_limits.allowance(identity)
         # Seeds the keys of writes the client gave no key for: our own retries reuse them.
         self.write_seed = uuid.uuid4().hex
         # What the whole operation needs from each source, set once by the schema, so every
@@ -57,6 +62,13 @@ class RequestContext:
         self.warnings = ResponseWarnings()
         self.freshness = ResponseFreshness()
         self.show_freshness = show_freshness
+        # What the answer is built from, for the response cache.
+        self.provenance = Provenance()
+
+    def start_operation(self) -> None:
+        """A fresh write allowance, for the caller as now known: each operation of a
+        WebSocket connection (whose caller is known after its first message) has its own."""
+        self.writes = self._write_limits.allowance(self.identity)
 
     def renewed(self) -> RequestContext:
         """The same caller and transport with fresh loaders, demand, warnings and deadline.
@@ -71,6 +83,7 @@ class RequestContext:
         renewed._loaders = {}
         renewed.warnings = ResponseWarnings()
         renewed.freshness = ResponseFreshness()
+        renewed.provenance = Provenance()
         return renewed
 
     def loader(self, source: str, fields: frozenset[str]) -> SourceLoader:
@@ -82,6 +95,7 @@ class RequestContext:
                 fields,
                 self.warnings,
                 self.freshness,
+                self.provenance,
                 self.caller_token,
                 self.budget,
             )

@@ -8,6 +8,7 @@ from aiodataloader import DataLoader
 
 from datasources import RequestBudget, SourceSet
 from resolvers.freshness import ResponseFreshness
+from resolvers.provenance import Provenance
 from resolvers.warnings import ResponseWarnings
 
 
@@ -21,6 +22,7 @@ class SourceLoader(DataLoader[str, Any]):
         fields: frozenset[str],
         warnings: ResponseWarnings,
         freshness: ResponseFreshness,
+        provenance: Provenance,
         caller_token: str | None = None,
         budget: RequestBudget | None = None,
     ) -> None:
@@ -31,6 +33,7 @@ class SourceLoader(DataLoader[str, Any]):
         self._fields = fields
         self._warnings = warnings
         self._freshness = freshness
+        self._provenance = provenance
         self._caller_token = caller_token
         self._budget = budget
 
@@ -41,4 +44,5 @@ class SourceLoader(DataLoader[str, Any]):
         if fetched.stale:
             self._warnings.stale_data(self._source, fetched.stale)
         self._freshness.record(self._source, fetched)
+        self._provenance.read(self._source, keys, fetched.fresh_until)
         return [fetched.errors.get(key) or fetched.records.get(key) for key in keys]

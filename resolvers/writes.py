@@ -61,6 +61,8 @@ async def update_customer(
     retries reuse it, and a client retrying with its key changes nothing twice. The first
     failed write stops the rest and is the field's error.
     """
+    # Refused before the key is bound: a retry within the limits may still use it.
+    await ctx.writes.spend(len(writes))
     client_key = key.argument or ctx.idempotency_key
     if client_key is not None:
         # Per caller: one caller's keys neither block nor replay another's.

@@ -83,6 +83,10 @@ def _parse_assignments(section: str, assignments: str) -> dict[str, object]:
 def _coerce(key: str, value: object, where: str) -> object:
     kind = _FIELDS[key].type
     problem = f"fault setting {key}{where} must be"
+    if kind == "str":
+        if isinstance(value, str):
+            return value
+        raise ValueError(f"{problem} text, got {value!r}")
     if isinstance(value, str):
         text = value.strip().lower()
         if kind == "bool":

@@ -76,6 +76,10 @@ class FaultMiddleware:
             )
             await error(fault.status, "injected failure", headers)(scope, receive, send)
             return
+        if fault.replace:
+            old, _, new = fault.replace.partition(">")
+            await self._app(scope, receive, _replacing(send, old.encode(), new.encode()))
+            return
         if fault.drop_after_apply > 0 and scope["method"] in _WRITE_METHODS:
             fault.drop_after_apply -= 1
             await self._app(scope, receive, _discard)
@@ -88,6 +92,31 @@ async def _until_disconnect(receive: Receive) -> None:
     # Waiting for the disconnect rather than forever lets the server shut down cleanly.
     while (await receive())["type"] != "http.disconnect":
         pass
+
+
+def _replacing(send: Send, old: bytes, new: bytes) -> Send:
+    """``send`` with the body held back until complete, ``old`` replaced by ``new`` in it."""
+    start: Message = {}
+    body = bytearray()
+
+    async def replacing(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            start = message
+            return
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        body.extend(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        rewritten = bytes(body).replace(old, new)
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(rewritten)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": rewritten})
+
+    return replacing
 
 
 async def _discard(message: Message) -> None:

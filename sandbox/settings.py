@@ -18,6 +18,8 @@ class Fault:
     fail_next: int = 0
     hang: bool = False
     drop_after_apply: int = 0
+    # "OLD>NEW": every OLD in the API's answers reads NEW, as when an upstream's words drift.
+    replace: str = ""
     # GraphQL APIs only: every Nth customer's tickets fail (an error at their path, the rest
     # of the answer kept), or come with invalid values.
     error_every: int = 0
@@ -37,6 +39,8 @@ class Fault:
             problems.append("fail_next must be >= 0")
         if self.drop_after_apply < 0:
             problems.append("drop_after_apply must be >= 0")
+        if self.replace and not self.replace.partition(">")[0]:
+            problems.append("replace must look like OLD>NEW")
         if self.error_every < 0 or self.invalid_every < 0:
             problems.append("error_every and invalid_every must be >= 0")
         if problems:

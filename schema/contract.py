@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from graphql import (
+    DirectiveLocation,
     GraphQLError,
     GraphQLSchema,
     build_schema,
@@ -19,6 +20,20 @@ from graphql import (
 from strawberry.schema.base import BaseSchema
 
 from schema.gateway_schema import GatewaySchema
+
+# Where a client's operation can use a directive; the others annotate the schema itself.
+_EXECUTABLE = frozenset(
+    {
+        DirectiveLocation.QUERY,
+        DirectiveLocation.MUTATION,
+        DirectiveLocation.SUBSCRIPTION,
+        DirectiveLocation.FIELD,
+        DirectiveLocation.FRAGMENT_DEFINITION,
+        DirectiveLocation.FRAGMENT_SPREAD,
+        DirectiveLocation.INLINE_FRAGMENT,
+        DirectiveLocation.VARIABLE_DEFINITION,
+    }
+)
 
 
 def schema_sdl(schema: BaseSchema) -> str:
@@ -60,12 +75,22 @@ def schema_changes(base_sdl: str, new_sdl: str) -> SchemaChanges:
 
 
 def _built(sdl: str, which: str) -> GraphQLSchema:
-    # assume_valid_sdl: a subgraph SDL uses the federation's directives without defining
-    # them; they do not change the types a client is written against.
+    """The schema of ``sdl`` with only the directives operations can use: one that only
+    annotates the schema (``@requiresScopes``, the federation's) never breaks a client."""
+    # assume_valid_sdl: a subgraph SDL uses the federation's directives without defining them.
     try:
-        return build_schema(sdl, assume_valid_sdl=True)
+        schema = build_schema(sdl, assume_valid_sdl=True)
     except GraphQLError as exc:
         where = "".join(f" (line {at.line}, column {at.column})" for at in exc.locations or ())
         raise ValueError(f"the {which} schema is not valid SDL: {exc.message}{where}") from None
     except TypeError as exc:
         raise ValueError(f"the {which} schema is not valid SDL: {exc}") from None
+    directives = [d for d in schema.directives if _EXECUTABLE.intersection(d.locations)]
+    return GraphQLSchema(
+        query=schema.query_type,
+        mutation=schema.mutation_type,
+        subscription=schema.subscription_type,
+        types=tuple(schema.type_map.values()),
+        directives=directives,
+        assume_valid=True,
+    )

@@ -28,6 +28,7 @@ from schema.types import (
     OrderLine,
     SupportTicket,
 )
+from schema.vocabulary import CHANNEL, LOYALTY_TIER, ORDER_STATUS, SEGMENT, TICKET_STATUS
 
 PROFILE_FIELDS: Final = (
     "first_name",
@@ -93,6 +94,8 @@ def build_customer(data: CustomerRecords, sources: SourceSet) -> Customer:
             values.update((name, _field(record, name, owner, data.id)) for name in names)
         else:
             values.update((name, getattr(record, name)) for name in names)
+        if "segment" in names:
+            values["segment"] = SEGMENT.member(values["segment"], owner, data.id)
     first, last = values["first_name"], values["last_name"]
     if isinstance(first, Exception):
         values["name"] = first
@@ -178,7 +181,7 @@ class SourceOrders:
         return Order(
             id=id_,
             placed_at=placed_at,
-            status=status,
+            status=ORDER_STATUS.member(status, source, cid),
             total=_money(minor, currency),
             line_items=cast("Any", lines)
             if isinstance(lines, Exception)
@@ -196,7 +199,12 @@ class SourceOrders:
 
 def _loyalty(record: LoyaltyRecord, source: str, cid: str) -> LoyaltyMembership:
     number, tier, points, since = _fields(record, _LOYALTY_FIELDS, _read_loyalty, source, cid)
-    return LoyaltyMembership(member_number=number, tier=tier, points=points, member_since=since)
+    return LoyaltyMembership(
+        member_number=number,
+        tier=LOYALTY_TIER.member(tier, source, cid),
+        points=points,
+        member_since=since,
+    )
 
 
 def _preferences(
@@ -209,7 +217,10 @@ def _preferences(
         )
         out.append(
             ChannelPreference(
-                channel=channel, opt_in=opt_in, language=language, updated_at=updated_at
+                channel=CHANNEL.member(channel, source, cid),
+                opt_in=opt_in,
+                language=language,
+                updated_at=updated_at,
             )
         )
     return out
@@ -225,7 +236,7 @@ def _tickets(records: tuple[TicketRecord, ...], source: str, cid: str) -> list[S
             SupportTicket(
                 id=id_,
                 subject=subject,
-                status=status,
+                status=TICKET_STATUS.member(status, source, cid),
                 priority=priority,
                 opened_at=opened_at,
                 agent_name=agent,

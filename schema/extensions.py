@@ -1,7 +1,9 @@
-"""Schema extensions of our own: response warnings and freshness in ``extensions``."""
+"""Schema extensions of our own: response warnings and freshness in ``extensions``, and
+each operation's own allowance of upstream writes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from resolvers import RequestContext
@@ -33,3 +35,14 @@ class FreshnessExtension(PreparedExtension):
             return {}
         freshness = context.freshness.as_dict()
         return {"freshness": freshness} if freshness else {}
+
+
+class WriteAllowanceExtension(PreparedExtension):
+    """Gives each operation a fresh write allowance, however many share a context (the
+    operations of one WebSocket connection). Prepared operations are queries: no writes."""
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, RequestContext):
+            context.start_operation()
+        yield

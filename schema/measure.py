@@ -1,9 +1,10 @@
 """How big an operation is (tokens, depth, aliases, cost), measured before it runs.
 
 Cost counts every field once per object it is resolved on: a field whose ``first``, ``last`` or
-``ids`` argument asks for N items multiplies the cost of what is selected under it by N. The
-measures are taken on the operation with fragments expanded, but each fragment is measured
-once and reused, so a document of nested fragments cannot make the measuring itself slow.
+``ids`` argument asks for N items (or whose list ``input`` writes N) multiplies the cost of
+what is selected under it by N. The measures are taken on the operation with fragments
+expanded, but each fragment is measured once and reused, so a document of nested fragments
+cannot make the measuring itself slow.
 They are taken before validation, on the document as sent, so the walk needs no schema and
 stops at ``MAX_MEASURED_DEPTH``.
 """
@@ -33,8 +34,8 @@ from auth import MAX_MEASURED_DEPTH, QueryMeasures
 from core import QueryLimitExceeded
 
 # Arguments whose value says how many items a field returns (``representations``: the
-# federation's ``_entities``).
-_SIZE_ARGUMENTS = ("first", "last", "ids", "representations")
+# federation's ``_entities``) or, for a mutation's list ``input``, how many it writes.
+_SIZE_ARGUMENTS = ("first", "last", "ids", "representations", "input")
 
 # Fragments spread inside fragments this deep are no query anyone writes; refusing them keeps
 # the walk within the interpreter's stack (spreads add no depth, so max_depth cannot).

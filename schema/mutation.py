@@ -7,6 +7,7 @@ returned is read back with the caller's field permissions like any other.
 from __future__ import annotations
 
 import hashlib
+from enum import Enum
 from typing import Annotated, Any
 
 import orjson
@@ -20,31 +21,42 @@ from schema.gateway_schema import operation_wanted
 from schema.internals import raw_info
 from schema.refusals import refusal
 from schema.types import Customer
+from schema.vocabulary import Channel, Segment
 
 _KEY_HELP = (
     "Makes retries safe: the same key with the same input changes nothing twice. "
     "Defaults to the Idempotency-Key header."
 )
+_WHO = "The customer to change: your own id, or any with the customers:write scope."
 
 
 @strawberry.input(description="Profile fields to change; fields left out stay as they are.")
 class ProfileInput:
-    first_name: str | None = strawberry.UNSET
-    last_name: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
-    city: str | None = strawberry.UNSET
-    segment: str | None = strawberry.UNSET
+    first_name: str | None = strawberry.field(default=strawberry.UNSET, description="Given name.")
+    last_name: str | None = strawberry.field(default=strawberry.UNSET, description="Family name.")
+    email: str | None = strawberry.field(default=strawberry.UNSET, description="Email address.")
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Phone number, E.164."
+    )
+    city: str | None = strawberry.field(
+        default=strawberry.UNSET, description="City of the customer's address."
+    )
+    segment: Segment | None = strawberry.field(
+        default=strawberry.UNSET, description="The segment the customer is served in."
+    )
 
 
 @strawberry.input(description="Consent and language for one marketing channel.")
 class ChannelPreferenceInput:
-    channel: str
-    opt_in: bool
-    language: str | None = strawberry.UNSET
+    channel: Channel = strawberry.field(description="The channel to set.")
+    opt_in: bool = strawberry.field(description="Whether the customer consents to it.")
+    language: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="ISO 639-1 code of the language to write in; left out: unchanged.",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Changing customers at the sources that own their fields.")
 class Mutation:
     @strawberry.mutation(
         description="Change profile fields at the sources that hold them; returns the "
@@ -53,8 +65,8 @@ class Mutation:
     async def update_profile(
         self,
         info: strawberry.Info[RequestContext, None],
-        customer_id: strawberry.ID,
-        input: ProfileInput,
+        customer_id: Annotated[strawberry.ID, strawberry.argument(description=_WHO)],
+        input: Annotated[ProfileInput, strawberry.argument(description="The fields to change.")],
         idempotency_key: Annotated[str | None, strawberry.argument(description=_KEY_HELP)] = None,
     ) -> Customer | None:
         ctx = info.context
@@ -69,8 +81,11 @@ class Mutation:
     async def update_preferences(
         self,
         info: strawberry.Info[RequestContext, None],
-        customer_id: strawberry.ID,
-        input: list[ChannelPreferenceInput],
+        customer_id: Annotated[strawberry.ID, strawberry.argument(description=_WHO)],
+        input: Annotated[
+            list[ChannelPreferenceInput],
+            strawberry.argument(description="One entry per channel to set."),
+        ],
         idempotency_key: Annotated[str | None, strawberry.argument(description=_KEY_HELP)] = None,
     ) -> Customer | None:
         ctx = info.context
@@ -108,5 +123,10 @@ def _operation_fingerprint(info: strawberry.Info[RequestContext, None]) -> str:
 
 
 def _given(value: object) -> dict[str, Any]:
-    # Input attributes are named like the model's fields; UNSET ones were left out.
-    return {name: v for name, v in vars(value).items() if v is not strawberry.UNSET}
+    # Input attributes are named like the model's fields; UNSET ones were left out. An enum
+    # member is written as the word the sources use.
+    return {
+        name: v.value if isinstance(v, Enum) else v
+        for name, v in vars(value).items()
+        if v is not strawberry.UNSET
+    }

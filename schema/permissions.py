@@ -6,8 +6,9 @@ from typing import Any
 
 import strawberry
 from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.schema_directive import Location
 
-from auth import can_read_field
+from auth import PII, can_read_field
 from core import Forbidden
 from resolvers import RequestContext
 
@@ -35,7 +36,23 @@ class CustomerFieldAccess(BasePermission):
         raise Forbidden(self.message or "", field=self.field)
 
 
-def guarded(field: str, **kwargs: Any) -> Any:
-    """A Customer field that only callers ``can_read_field`` allows may see."""
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="requiresScopes",
+    description="The field needs one of these sets of scopes (all scopes of a set); the "
+    "customer's own token reads it too. As Apollo Federation's @requiresScopes.",
+)
+class RequiresScopes:
+    scopes: list[list[str]]
+
+
+def guarded(field: str, *, description: str) -> Any:
+    """A Customer field that only callers ``can_read_field`` allows may see; its description
+    and a directive in the SDL say which scope it needs."""
     permission = PermissionExtension([CustomerFieldAccess(field)], use_directives=False)
-    return strawberry.field(extensions=[permission], **kwargs)
+    return strawberry.field(
+        extensions=[permission],
+        directives=[RequiresScopes(scopes=[[PII]])],
+        description=f"{description} Personal data: needs the {PII} scope, or the customer's "
+        "own token; null with FORBIDDEN otherwise.",
+    )

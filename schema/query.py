@@ -7,6 +7,7 @@ customer they may see is checked on the fields themselves (see schema/permission
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -22,7 +23,7 @@ from schema.refusals import read_refusal
 from schema.types import Customer, CustomerConnection, CustomerEdge
 
 
-@strawberry.type
+@strawberry.type(description="Reading customers.")
 class Query:
     @strawberry.field(
         description="The signed-in consumer's own customer record; null for other callers."
@@ -37,7 +38,9 @@ class Query:
 
     @strawberry.field(description="One customer by id; null when no source knows the id.")
     async def customer(
-        self, info: strawberry.Info[RequestContext, None], id: strawberry.ID
+        self,
+        info: strawberry.Info[RequestContext, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The customer's id.")],
     ) -> Customer | None:
         ctx = info.context
         if not can_read_customer(ctx.identity, str(id)):
@@ -50,7 +53,9 @@ class Query:
         f"At most {MAX_IDS} ids."
     )
     async def customers(
-        self, info: strawberry.Info[RequestContext, None], ids: list[strawberry.ID]
+        self,
+        info: strawberry.Info[RequestContext, None],
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="The customers' ids.")],
     ) -> list[Customer | None]:
         return await customers_by_id(info, [str(i) for i in ids])
 
@@ -64,11 +69,16 @@ class Query:
     async def customer_list(
         self,
         info: strawberry.Info[RequestContext, None],
-        first: int = 20,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        updated_since: datetime | None = None,
+        first: Annotated[int, strawberry.argument(description="Page size.")] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="A customer's cursor: start after it.")
+        ] = None,
+        last: Annotated[int | None, strawberry.argument(description="Refused.")] = None,
+        before: Annotated[str | None, strawberry.argument(description="Refused.")] = None,
+        updated_since: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only customers changed since then; null: all."),
+        ] = None,
     ) -> CustomerConnection:
         ctx = info.context
         if not can_list_customers(ctx.identity):

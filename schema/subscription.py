@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
@@ -27,7 +27,7 @@ from schema.types import Customer
 
 @strawberry.type(description="A customer whose record in one source changed.")
 class CustomerChange:
-    customer_id: strawberry.ID
+    customer_id: strawberry.ID = strawberry.field(description="The customer that changed.")
     source: str = strawberry.field(description="The source whose record changed.")
     event: str = strawberry.field(description="What happened, as the source said: 'updated'.")
     at: datetime = strawberry.field(description="When the gateway heard of it.")
@@ -36,7 +36,7 @@ class CustomerChange:
     )
 
 
-@strawberry.type
+@strawberry.type(description="Hearing about changes as the sources report them.")
 class Subscription:
     @strawberry.subscription(
         description="Changes to these customers, or to every customer the caller may read. "
@@ -45,7 +45,10 @@ class Subscription:
     async def customer_changed(
         self,
         info: strawberry.Info[RequestContext, None],
-        ids: list[strawberry.ID] | None = None,
+        ids: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(description="The customers to hear about; null: all you may read."),
+        ] = None,
     ) -> AsyncGenerator[CustomerChange, None]:
         ctx = info.context
         if ctx.changes is None:

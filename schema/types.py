@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import ClassVar, Protocol
+from typing import Annotated, ClassVar, Protocol
 
 import strawberry
 
@@ -22,6 +22,7 @@ from schema.cursors import order_cursor, order_offset
 from schema.money import to_amount
 from schema.permissions import guarded
 from schema.reads import reads
+from schema.vocabulary import Channel, LoyaltyTier, OrderStatus, Segment, TicketStatus
 
 # The largest page of orders; a customer's orders are loaded whole, so this bounds only
 # the response.
@@ -40,29 +41,38 @@ class Money:
         return cls(amount=to_amount(minor, currency), currency=currency, minor_units=minor)
 
 
-@strawberry.type
+@strawberry.type(description="One product in an order.")
 class OrderLine:
-    sku: str | None
-    title: str | None
-    quantity: int | None
-    unit_price: Money | None
+    sku: str | None = strawberry.field(description="The product's stock-keeping unit.")
+    title: str | None = strawberry.field(description="The product's name, as ordered.")
+    quantity: int | None = strawberry.field(description="How many were ordered.")
+    unit_price: Money | None = strawberry.field(
+        description="The price of one, in the order's currency."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="An order a customer placed, from the orders source.")
 class Order:
     # The model entity whose fields these are; see schema/reads.py.
     entity: ClassVar[str] = "orders"
 
-    id: strawberry.ID
-    placed_at: datetime | None
-    status: str | None
-    total: Money | None = reads("orders", "total_minor", "currency")
-    line_items: list[OrderLine] | None = reads("orders", "lines", "currency")
+    id: strawberry.ID = strawberry.field(description="The order's id at the orders source.")
+    placed_at: datetime | None = strawberry.field(description="When the order was placed.")
+    status: OrderStatus | None = strawberry.field(
+        description="Where the order is; null with UPSTREAM_DATA_INVALID when the source "
+        "sends a status this schema does not know."
+    )
+    total: Money | None = reads(
+        "orders", "total_minor", "currency", description="What the order costs in all."
+    )
+    line_items: list[OrderLine] | None = reads(
+        "orders", "lines", "currency", description="The products ordered."
+    )
 
 
 @strawberry.type(description="One order of a customer's orders.")
 class OrderEdge:
-    node: Order
+    node: Order = strawberry.field(description="The order.")
     # Encoded only when read: most queries of orders select no cursor.
     _owner: strawberry.Private[str]
     _offset: strawberry.Private[int]
@@ -76,8 +86,8 @@ class OrderEdge:
 
 @strawberry.type(description="A page of a customer's orders (a Relay connection).")
 class OrderConnection:
-    edges: list[OrderEdge]
-    page_info: PageInfo
+    edges: list[OrderEdge] = strawberry.field(description="The orders of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits.")
     total_count: int = strawberry.field(description="How many orders the customer has.")
 
 
@@ -85,31 +95,44 @@ class OrderConnection:
 class LoyaltyMembership:
     entity: ClassVar[str] = "loyalty"
 
-    member_number: str | None
-    tier: str | None
-    points: int | None
-    member_since: date | None
+    member_number: str | None = strawberry.field(
+        description="The membership's number in the loyalty programme."
+    )
+    tier: LoyaltyTier | None = strawberry.field(
+        description="The member's tier; null with UPSTREAM_DATA_INVALID when the source "
+        "sends a tier this schema does not know."
+    )
+    points: int | None = strawberry.field(description="Points to spend.")
+    member_since: date | None = strawberry.field(description="When the membership began.")
 
 
 @strawberry.type(description="Consent and language for one marketing channel.")
 class ChannelPreference:
     entity: ClassVar[str] = "preferences"
 
-    channel: str | None
-    opt_in: bool | None
-    language: str | None
-    updated_at: date | None
+    channel: Channel | None = strawberry.field(
+        description="The channel; null with UPSTREAM_DATA_INVALID when the source sends a "
+        "channel this schema does not know."
+    )
+    opt_in: bool | None = strawberry.field(description="Whether the customer consents to it.")
+    language: str | None = strawberry.field(
+        description="ISO 639-1 code of the language to write in."
+    )
+    updated_at: date | None = strawberry.field(description="When the customer last chose.")
 
 
 @strawberry.type(description="A support ticket the customer opened, newest first.")
 class SupportTicket:
     entity: ClassVar[str] = "tickets"
 
-    id: strawberry.ID | None
-    subject: str | None
-    status: str | None = strawberry.field(description="OPEN, PENDING, SOLVED or CLOSED.")
+    id: strawberry.ID | None = strawberry.field(description="The ticket's id at the desk.")
+    subject: str | None = strawberry.field(description="What the customer wrote about.")
+    status: TicketStatus | None = strawberry.field(
+        description="Where the ticket is; null with UPSTREAM_DATA_INVALID when the source "
+        "sends a status this schema does not know."
+    )
     priority: int | None = strawberry.field(description="1 (urgent) to 4 (low).")
-    opened_at: datetime | None
+    opened_at: datetime | None = strawberry.field(description="When it was opened.")
     agent_name: str | None = strawberry.field(description="Who works on it; null while open.")
 
 
@@ -131,22 +154,31 @@ class OrderHistory(Protocol):
 class Customer:
     entity: ClassVar[str] = "customer"
 
-    id: strawberry.ID
-    first_name: str | None
-    last_name: str | None
+    id: strawberry.ID = strawberry.field(description="The customer's id, as the CRM knows it.")
+    first_name: str | None = strawberry.field(description="Given name.")
+    last_name: str | None = strawberry.field(description="Family name.")
     name: str | None = reads(
         "customer", "first_name", "last_name", description="First and last name."
     )
-    email: str | None = guarded("email")
-    phone: str | None = guarded("phone")
-    birth_date: date | None = guarded("birthDate")
+    email: str | None = guarded("email", description="Email address.")
+    phone: str | None = guarded("phone", description="Phone number, E.164.")
+    birth_date: date | None = guarded("birthDate", description="Date of birth.")
     country: str | None = strawberry.field(description="ISO 3166-1 alpha-2 country code.")
-    city: str | None
-    segment: str | None
-    created_at: datetime | None
-    updated_at: datetime | None
-    loyalty: LoyaltyMembership | None = reads("loyalty")
-    preferences: list[ChannelPreference] | None = reads("preferences")
+    city: str | None = strawberry.field(description="City of the customer's address.")
+    segment: Segment | None = strawberry.field(
+        description="The segment the customer is served in; null with UPSTREAM_DATA_INVALID "
+        "when the source sends a segment this schema does not know."
+    )
+    created_at: datetime | None = strawberry.field(description="When the CRM first knew them.")
+    updated_at: datetime | None = strawberry.field(
+        description="When the CRM's record last changed."
+    )
+    loyalty: LoyaltyMembership | None = reads(
+        "loyalty", description="The loyalty membership; null for customers who are no member."
+    )
+    preferences: list[ChannelPreference] | None = reads(
+        "preferences", description="Consent per marketing channel, one entry per channel."
+    )
     tickets: list[SupportTicket] | None = reads(
         "tickets", description="Support tickets, from the support desk's GraphQL API."
     )
@@ -174,10 +206,18 @@ class Customer:
     )
     def orders(
         self,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="The first N orders after `after`.")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="An order's cursor: start after it.")
+        ] = None,
+        last: Annotated[
+            int | None, strawberry.argument(description="The last N orders before `before`.")
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="An order's cursor: end before it.")
+        ] = None,
     ) -> OrderConnection | None:
         check_page_size("first", first, MAX_ORDERS_PAGE)
         check_page_size("last", last, MAX_ORDERS_PAGE)
@@ -212,10 +252,10 @@ class CustomerEdge:
     cursor: str = strawberry.field(
         description="Opaque; as customerList's after, it resumes right after this customer."
     )
-    node: Customer
+    node: Customer = strawberry.field(description="The customer.")
 
 
 @strawberry.type(description="A page of the customer listing (a Relay connection).")
 class CustomerConnection:
-    edges: list[CustomerEdge]
-    page_info: PageInfo
+    edges: list[CustomerEdge] = strawberry.field(description="The customers of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits.")

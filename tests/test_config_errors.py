@@ -157,7 +157,7 @@ BROKEN = {
         [
             "sources.orders.fields.lines.x: unknown key; expected one of attributes, "
             "decimal_separator, false_values, fields, format, major_to_minor, path, required, "
-            "thousands_separator, trim, true_values, type",
+            "thousands_separator, trim, true_values, type, values",
             "sources.orders.fields.lines: list field 'lines' needs 'fields', the mapping of "
             "each item",
         ],

@@ -51,6 +51,7 @@ from schema.types import (
     OrderLine,
     SupportTicket,
 )
+from schema.vocabulary import Channel, LoyaltyTier, OrderStatus, Segment
 from tests.conftest import Gateway, Sandbox, sandbox_settings
 from tests.operation_strategies import Operation, integer, operations, string
 from tests.tokens import PARTNER_KEY, PII_PARTNER_KEY, auth_env, bearer, claims, hs256, staff_claims
@@ -126,9 +127,12 @@ GATEWAY_ENV = {
     "CG_LIMITS__QUERY_BY_CLASS__CONSUMER__MAX_COST": "1000000000",
 }
 
-# Upstream attributes read as the wrong thing: invalid dates, amounts and (non-null) order ids.
+# Upstream attributes read as the wrong thing: invalid dates, amounts, (non-null) order ids
+# and words outside the enums.
 INVALID_DATA = {
     "CG_SOURCES__CRM__FIELDS__BIRTH_DATE__PATH": "city",
+    "CG_SOURCES__CRM__FIELDS__SEGMENT__PATH": "city",
+    "CG_SOURCES__ORDERS__FIELDS__STATUS__PATH": "currency",
     "CG_SOURCES__ORDERS__FIELDS__TOTAL_MINOR__PATH": "status",
     "CG_SOURCES__ORDERS__FIELDS__ID__PATH": "lines",
     "CG_SOURCES__LOYALTY__FIELDS__POINTS__PATH": "lty_tier",
@@ -357,7 +361,7 @@ ORDER = st.builds(
     Order,
     id=_values(st.sampled_from(["O-1", "O-2"])),
     placed_at=_values(st.just(datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC))),
-    status=_values(st.sampled_from(["paid", "cancelled"])),
+    status=_values(st.sampled_from([OrderStatus.PAID, "cancelled", "lost"])),
     total=_values(MONEY),
     line_items=_lists(_values(LINE)),
 )
@@ -372,14 +376,14 @@ CUSTOMER = st.builds(
     birth_date=_values(st.just(date(1990, 1, 2))),
     country=_values(TEXT),
     city=_values(TEXT),
-    segment=_values(TEXT),
+    segment=_values(st.sampled_from([Segment.VIP, "retail", "Ada"])),
     created_at=_values(st.just(datetime(2020, 1, 1, tzinfo=UTC))),
     updated_at=_values(st.just(datetime(2021, 2, 3, tzinfo=UTC))),
     loyalty=_values(
         st.builds(
             LoyaltyMembership,
             member_number=_values(TEXT),
-            tier=_values(TEXT),
+            tier=_values(st.sampled_from([LoyaltyTier.GOLD, "Ω"])),
             points=_values(INT),
             member_since=_values(st.just(date(2019, 1, 1))),
         )
@@ -388,7 +392,7 @@ CUSTOMER = st.builds(
         _values(
             st.builds(
                 ChannelPreference,
-                channel=_values(TEXT),
+                channel=_values(st.sampled_from([Channel.SMS, ""])),
                 opt_in=_values(st.booleans()),
                 language=_values(TEXT),
                 updated_at=_values(st.just(date(2022, 3, 4))),

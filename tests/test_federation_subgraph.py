@@ -104,7 +104,7 @@ def test_settings_add_inaccessible_and_tags_and_can_drop_scopes() -> None:
     )
     sdl = build_schema(federation=settings).subgraph_sdl
     assert sdl is not None
-    assert "segment: String @inaccessible" in sdl
+    assert "segment: Segment @inaccessible" in sdl
     assert "type ChannelPreference @inaccessible {" in sdl
     assert 'country: String @tag(name: "public") @tag(name: "eu")' in sdl
     assert "@requiresScopes" not in sdl

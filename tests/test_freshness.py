@@ -125,3 +125,25 @@ def test_a_cacheable_get_answer_carries_its_age(
         # Freshness in the answer does not make it uncacheable; a warning would.
         assert again.json()["extensions"]["freshness"]["crm"]["ageSeconds"] == 12
         assert again.headers["cache-control"] == "private, max-age=30"
+
+
+def test_an_answer_with_freshness_is_neither_kept_nor_served_by_the_response_cache(
+    sandbox: Sandbox, start_gateway: StartGateway
+) -> None:
+    clock = ManualClock()
+    settings = sandbox_settings(sandbox.url, CG_RESPONSE_CACHE__ENABLED="true")
+    with start_gateway(settings, clock=clock) as url:
+        gateway = Gateway(url)
+        gateway.http.post("/graphql", json={"query": QUERY}, headers=ASK).raise_for_status()
+        clock.advance(5)
+        plain = gateway.http.post("/graphql", json={"query": QUERY})
+        # The first answer was not kept: this one is computed, and kept.
+        assert "; stored" in plain.headers["cache-status"]
+        clock.advance(5)
+        asked = gateway.http.post("/graphql", json={"query": QUERY}, headers=ASK)
+        assert "cache-status" not in asked.headers
+        assert freshness(asked.json(), "crm") == {
+            "fetchedAt": iso(clock() - 10),
+            "ageSeconds": 10,
+            "served": "cached",
+        }

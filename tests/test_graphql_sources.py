@@ -12,10 +12,13 @@ from sandbox.support import SupportDesk
 from tests.conftest import (
     SANDBOX_SETTINGS,
     Gateway,
+    ManualClock,
     Sandbox,
     StartGateway,
+    sandbox_settings,
     uncached_settings,
 )
+from tests.test_cache import metric
 
 LIST_OPERATION = "query CustomerGraphBatch($keys: [ID!]!) { tickets(customerIds: $keys) { %s } }"
 ENTITIES_OPERATION = (
@@ -23,6 +26,7 @@ ENTITIES_OPERATION = (
     "$representations) { ... on Customer { tickets { %s } } } }"
 )
 TICKETS = "query ($ids: [ID!]!) { customers(ids: $ids) { id tickets { subject agentName } } }"
+GRAPHQL_ERRORS = "customer_graph_upstream_graphql_errors_total"
 ENTITIES = {
     "CG_SOURCES__SUPPORT__GRAPHQL__OPERATION": "entities",
     "CG_SOURCES__SUPPORT__GRAPHQL__FIELD": "tickets",
@@ -129,6 +133,8 @@ def test_upstream_errors_fail_only_the_customers_they_concern(
     ids = ["1", "2", "3", "6"]
     with start_gateway(uncached_settings(sandbox.url, **settings)) as url:
         body = Gateway(url).query(TICKETS, {"ids": ids})
+        failed = metric(Gateway(url), GRAPHQL_ERRORS, source="support")
+    assert failed == 2
     customers = body["data"]["customers"]
     assert [c["tickets"] for c in customers[:2]] == [
         _tickets(desk, cid, "subject", "agentName") for cid in ("1", "2")
@@ -158,6 +164,7 @@ def test_an_error_of_the_whole_operation_fails_the_batch_and_nothing_else(
             "query ($ids: [ID!]!) { customers(ids: $ids) { id name tickets { subject } } }",
             {"ids": ids},
         )
+        assert metric(Gateway(url), GRAPHQL_ERRORS, source="support") == len(ids)
     customers = body["data"]["customers"]
     assert all(c["tickets"] is None and c["name"] for c in customers)
     assert len(body["errors"]) == len(ids)
@@ -212,3 +219,51 @@ def test_a_hanging_desk_times_out_alone(sandbox: Sandbox, start_gateway: StartGa
     assert customer["name"] is not None
     assert customer["tickets"] is None
     assert [e["extensions"]["code"] for e in body["errors"]] == ["UPSTREAM_TIMEOUT"]
+
+
+def test_four_rest_sources_and_the_graphql_source_are_asked_in_one_round(
+    gateway: Gateway, sandbox: Sandbox
+) -> None:
+    apis = ("crm", "orders", "loyalty", "preferences", "support")
+    sandbox.set_faults(**{api: {"latency_ms": 100} for api in apis})
+    query = """
+    query ($ids: [ID!]!) {
+      customers(ids: $ids) {
+        name orders { totalCount } loyalty { tier } preferences { channel } tickets { subject }
+      }
+    }
+    """
+    body = gateway.query(query, {"ids": [str(i) for i in range(1, 11)]})
+    assert "errors" not in body
+    assert sandbox.calls() == dict.fromkeys(apis, 1)
+    events = [e for s in sandbox.stats().values() for e in s["events"]]
+    assert max(e["arrived"] for e in events) < min(e["answered"] for e in events)
+
+
+def test_cached_tickets_serve_the_fields_they_were_asked_with_and_no_errors(
+    sandbox: Sandbox, start_gateway: StartGateway, desk: SupportDesk
+) -> None:
+    subjects = "query ($ids: [ID!]!) { customers(ids: $ids) { tickets { subject } } }"
+    ids = ["1", "2", "3"]
+    sandbox.set_faults(support={"error_every": 3})
+    with start_gateway(sandbox_settings(sandbox.url), clock=ManualClock()) as url:
+        gateway = Gateway(url)
+        first = gateway.query(TICKETS, {"ids": ids})
+        assert [e["path"] for e in first["errors"]] == [["customers", 2, "tickets"]]
+        sandbox.set_faults(support={})
+        # Subjects alone: customers 1 and 2 come from the cache, 3 (failed) is asked again.
+        again = gateway.query(subjects, {"ids": ids})
+        assert "errors" not in again
+        assert [c["tickets"] for c in again["data"]["customers"]] == [
+            _tickets(desk, cid, "subject") for cid in ids
+        ]
+        # A field the cached records were not asked for: the desk is asked for it.
+        gateway.query(
+            "query ($ids: [ID!]!) { customers(ids: $ids) { tickets { priority } } }", {"ids": ids}
+        )
+    asked = [(d["variables"]["keys"], d["query"]) for d in _documents(sandbox)]
+    assert asked == [
+        (ids, LIST_OPERATION % "agent { name } customerId subject"),
+        (["3"], LIST_OPERATION % "customerId subject"),
+        (ids, LIST_OPERATION % "customerId priority"),
+    ]

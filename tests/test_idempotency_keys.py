@@ -24,7 +24,7 @@ mutation ($id: ID!, $input: ProfileInput!, $key: String) {
 """
 PREFERENCES = """
 mutation ($id: ID!, $key: String) {
-  updatePreferences(customerId: $id, input: [{channel: "sms", optIn: true}], idempotencyKey: $key)
+  updatePreferences(customerId: $id, input: [{channel: SMS, optIn: true}], idempotencyKey: $key)
   { id }
 }
 """
@@ -87,7 +87,7 @@ def test_the_header_key_covers_every_write_of_its_operation(
 ) -> None:
     both = """mutation {
       a: updateProfile(customerId: "9103", input: {city: "Arles"}) { city }
-      b: updateProfile(customerId: "9103", input: {segment: "vip"}) { city }
+      b: updateProfile(customerId: "9103", input: {segment: VIP}) { city }
     }"""
     header = {"Idempotency-Key": "both-9103"}
     with start_gateway(sandbox_settings(sandbox.url), timer=FakeTimer()) as url:

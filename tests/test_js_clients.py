@@ -102,7 +102,7 @@ def test_apollo_multipart_subscription_receives_a_change(checks: dict[str, Any])
 def test_urql_query(checks: dict[str, Any]) -> None:
     result = check(checks, "urql query")
     assert result.get("error") is None
-    assert result["data"]["customer"]["preferences"][0]["channel"] == "email"
+    assert result["data"]["customer"]["preferences"][0]["channel"] == "EMAIL"
 
 
 def test_graphql_sse_subscription_receives_a_change(checks: dict[str, Any]) -> None:

@@ -28,6 +28,8 @@ from tests.conftest import Gateway, Sandbox
 from tests.upstreams import Upstream, shipped_config, write_settings
 
 TIERS = ("Bronze", "Silber", "Gold", "Premium-Plüs")
+# As the schema's LoyaltyTier names them, through the source's `values`.
+TIER_NAMES = {"Bronze": "BRONZE", "Silber": "SILVER", "Gold": "GOLD", "Premium-Plüs": "PLATINUM"}
 CONSENT_NS = "urn:optinhub:consent:3"
 META_NS = "urn:optinhub:meta"
 POINTS_PATH = "/api/v3/points/export"
@@ -150,7 +152,7 @@ encoding = "cp1252"
 
 [sources.pointsplus.fields]
 member_number = {{ path = "Kundennummer", required = true }}
-tier = {{ path = "Stufe" }}
+tier = {{ path = "Stufe", values = {{ Silber = "silver", "Premium-Plüs" = "platinum" }} }}
 points = {{ path = "Punkte", type = "int", thousands_separator = ".", decimal_separator = "," }}
 member_since = {{ path = '"Mitglied seit"', type = "date", format = "%d/%m/%Y" }}
 
@@ -227,14 +229,14 @@ def test_new_vendors_fill_customer_fields_in_one_call_each(
             if found is None
             else {
                 "memberNumber": found.number,
-                "tier": found.tier,
+                "tier": TIER_NAMES[found.tier],
                 "points": found.points,
                 "memberSince": found.since.isoformat(),
             }
         )
         assert got["preferences"] == [
             {
-                "channel": c.channel,
+                "channel": c.channel.upper(),
                 "optIn": c.granted,
                 "language": c.language,
                 "updatedAt": c.changed.isoformat(),
@@ -256,8 +258,8 @@ def test_new_csv_vendor_is_asked_only_for_the_columns_the_query_needs(
     gateway, upstream = vendor_gateway
     body = gateway.query('{ customers(ids: ["1", "2"]) { loyalty { tier } } }')
     assert body["data"]["customers"] == [
-        {"loyalty": {"tier": TIERS[1]}},
-        {"loyalty": {"tier": TIERS[2]}},
+        {"loyalty": {"tier": "SILVER"}},
+        {"loyalty": {"tier": "GOLD"}},
     ]
     (call,) = upstream.calls(POINTS_PATH)
     assert call.param("cols") == "Kundennummer,Stufe"

@@ -52,8 +52,8 @@ def test_failing_source_nulls_only_its_fields(
         "id": CUSTOMER,
         "email": data.customer(CUSTOMER).email,  # type: ignore[union-attr]
         "orders": None,
-        "loyalty": {"tier": member.tier},
-        "preferences": [{"channel": p.channel} for p in data.preferences(CUSTOMER)],
+        "loyalty": {"tier": member.tier.upper()},
+        "preferences": [{"channel": p.channel.upper()} for p in data.preferences(CUSTOMER)],
     }
     assert located_errors(body) == [(["customer", "orders"], {"code": code, "source": "orders"})]
     # The shipped config makes up to three attempts per call.

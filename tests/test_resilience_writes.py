@@ -38,11 +38,11 @@ def test_update_profile_writes_the_crm_and_returns_the_customer_as_it_is_now(
 ) -> None:
     with start_gateway(sandbox_settings(sandbox.url), timer=FakeTimer()) as url:
         body = Gateway(url).query(
-            PROFILE, {"id": "9001", "input": {"city": "Gent", "segment": "vip"}}
+            PROFILE, {"id": "9001", "input": {"city": "Gent", "segment": "VIP"}}
         )
     email = sandbox.data.customer("9001").email  # type: ignore[union-attr]
     assert body == {
-        "data": {"updateProfile": {"id": "9001", "city": "Gent", "segment": "vip", "email": email}}
+        "data": {"updateProfile": {"id": "9001", "city": "Gent", "segment": "VIP", "email": email}}
     }
     calls = [(e["method"], e["path"], e["status"]) for e in sandbox.stats()["crm"]["events"]]
     assert calls == [
@@ -107,15 +107,15 @@ def test_update_preferences_writes_each_channel(
     sandbox: Sandbox, start_gateway: StartGateway
 ) -> None:
     changes = [
-        {"channel": "sms", "optIn": True, "language": "de"},
-        {"channel": "post", "optIn": False},
+        {"channel": "SMS", "optIn": True, "language": "de"},
+        {"channel": "POST", "optIn": False},
     ]
     with start_gateway(sandbox_settings(sandbox.url), timer=FakeTimer()) as url:
         body = Gateway(url).query(PREFERENCES, {"id": "9005", "input": changes})
     assert "errors" not in body
     channels = {p["channel"]: p for p in body["data"]["updatePreferences"]["preferences"]}
-    assert channels["sms"] == {"channel": "sms", "optIn": True, "language": "de"}
-    assert channels["post"]["optIn"] is False
+    assert channels["SMS"] == {"channel": "SMS", "optIn": True, "language": "de"}
+    assert channels["POST"]["optIn"] is False
     puts = events(sandbox, "preferences", "PUT")
     assert [(e["path"], e["status"]) for e in puts] == [
         ("/preferences/customers/C0009005/channels/sms", 200),

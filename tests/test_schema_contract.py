@@ -8,11 +8,20 @@ from pathlib import Path
 
 import httpx
 import pytest
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    specified_scalar_types,
+)
 
 from gateway.app import create_app
 from gateway.cli import main
 from gateway.schema_command import COMMITTED_SDL, REGENERATE
 from sandbox.server import run_in_thread
+from schema import build_schema
+from schema.internals import graphql_schema
 from tests.conftest import Gateway, Sandbox, sandbox_settings
 from tests.tokens import NOW, PARTNER_KEY, auth_env, bearer, hs256, staff_claims
 
@@ -45,35 +54,33 @@ def test_a_removed_field_and_a_changed_type_are_breaking(
     # A base where Customer has one field more and city is an Int: against it, today's
     # schema removed a field and changed a type.
     committed = (ROOT / COMMITTED_SDL).read_text(encoding="utf-8")
-    base = committed.replace(
-        "type Customer {\n  id: ID!\n", "type Customer {\n  id: ID!\n  nickname: String\n"
-    ).replace("  city: String\n  segment", "  city: Int\n  segment", 1)
-    assert base.count("nickname") == 1
-    assert "city: Int" in base
+    base = committed.replace("type Customer {\n", "type Customer {\n  nickname: String\n", 1)
+    customer = base.index("type Customer {")
+    city = base.index("  city: String\n", customer)
+    base = base[:city] + "  city: Int\n" + base[city + len("  city: String\n") :]
+    assert base.index("}", customer) > city
     (tmp_path / "base.graphql").write_text(base, encoding="utf-8")
     code, report = printed(capsys, "--check", str(tmp_path / "base.graphql"))
     assert code == 1
     assert "breaking   FIELD_REMOVED: Field Customer.nickname was removed." in report
-    assert (
-        "breaking   FIELD_CHANGED_KIND: Field Customer.city changed type from Int to String."
-        in report
-    )
+    changed = "Field Customer.city changed type from Int to String."
+    assert f"breaking   FIELD_CHANGED_KIND: {changed}" in report
     assert "2 breaking, 0 dangerous" in report
 
 
-def test_a_new_optional_argument_is_dangerous_not_breaking(
+def test_a_new_enum_value_is_dangerous_not_breaking(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    # The base's Segment had no VIP: a client generated from it may meet a value it does
+    # not know, but nothing it sends fails.
     committed = (ROOT / COMMITTED_SDL).read_text(encoding="utf-8")
-    # The base's customerList had no updatedSince: adding it with a default is dangerous
-    # (an old client's answers do not change), never breaking.
-    base = committed.replace(", updatedSince: DateTime = null", "")
+    base = committed.replace('  """Consumers looked after personally."""\n  VIP\n', "")
     assert base != committed
     (tmp_path / "base.graphql").write_text(base, encoding="utf-8")
     code, report = printed(capsys, "--check", str(tmp_path / "base.graphql"))
     assert code == 0
     assert "0 breaking, 1 dangerous" in report
-    assert "dangerous  OPTIONAL_ARG_ADDED" in report
+    assert "dangerous  VALUE_ADDED_TO_ENUM: Enum value Segment.VIP was added." in report
 
 
 def test_a_base_that_is_not_sdl_is_named(
@@ -102,6 +109,39 @@ def test_the_subgraph_sdl_carries_the_federation_directives(
     code, report = printed(capsys, "--config", str(config), "--check", str(ROOT / COMMITTED_SDL))
     assert code == 0
     assert "0 breaking" in report
+
+
+def test_every_type_field_argument_and_enum_value_is_described() -> None:
+    schema = graphql_schema(build_schema())
+    undescribed = []
+    for name, type_ in schema.type_map.items():
+        if name.startswith("__") or name in specified_scalar_types:
+            continue
+        if not type_.description:
+            undescribed.append(name)
+        if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType):
+            for field_name, field in type_.fields.items():
+                if not field.description:
+                    undescribed.append(f"{name}.{field_name}")
+                undescribed += [
+                    f"{name}.{field_name}({arg}:)"
+                    for arg, argument in field.args.items()
+                    if not argument.description
+                ]
+        elif isinstance(type_, GraphQLInputObjectType):
+            undescribed += [f"{name}.{f}" for f, d in type_.fields.items() if not d.description]
+        elif isinstance(type_, GraphQLEnumType):
+            undescribed += [f"{name}.{v}" for v, d in type_.values.items() if not d.description]
+    assert undescribed == []
+
+
+def test_fields_needing_a_scope_say_so_in_the_sdl() -> None:
+    sdl = (ROOT / COMMITTED_SDL).read_text(encoding="utf-8")
+    assert "directive @requiresScopes(scopes: [[String!]!]!) on FIELD_DEFINITION" in sdl
+    for field in ("email: String", "phone: String", "birthDate: Date"):
+        assert f'  {field} @requiresScopes(scopes: [["pii:read"]])\n' in sdl
+    assert sdl.count('@requiresScopes(scopes: [["') == 3
+    assert sdl.count("Personal data: needs the pii:read scope") == 3
 
 
 def test_development_serves_the_sdl_to_anyone(gateway: Gateway, sandbox: Sandbox) -> None:

@@ -104,9 +104,9 @@ GOOD_CSV = (
     "1,email,true,en,2024-01-01\r\n2,sms,false,de,2024-01-02\r\n3,email,true,fr,2024-01-03\r\n"
 )
 GOOD_LOYALTY = [
-    {"tier": "gold", "points": 10},
-    {"tier": "silver", "points": 20},
-    {"tier": "bronze", "points": 30},
+    {"tier": "GOLD", "points": 10},
+    {"tier": "SILVER", "points": 20},
+    {"tier": "BRONZE", "points": 30},
 ]
 
 QUERY = """
@@ -211,11 +211,11 @@ def test_good_payloads_fill_every_field(json_gateway: ScriptedGateway) -> None:
     customers = body["data"]["customers"]
     assert customers[1]["loyalty"] == {
         "memberNumber": "L-2",
-        "tier": "silver",
+        "tier": "SILVER",
         "points": 20,
         "memberSince": "2021-02-03",
     }
-    assert customers[1]["preferences"] == [{"channel": "sms", "optIn": False}]
+    assert customers[1]["preferences"] == [{"channel": "SMS", "optIn": False}]
 
 
 def test_wrong_type_in_one_record_nulls_only_that_field(json_gateway: ScriptedGateway) -> None:
@@ -234,7 +234,7 @@ def test_wrong_type_in_one_record_nulls_only_that_field(json_gateway: ScriptedGa
     loyalty = [c["loyalty"] for c in body["data"]["customers"]]
     assert loyalty[1] == {
         "memberNumber": "L-2",
-        "tier": "silver",
+        "tier": "SILVER",
         "points": None,
         "memberSince": "2021-02-03",
     }
@@ -276,7 +276,7 @@ def test_required_value_missing_in_a_matched_record(json_gateway: ScriptedGatewa
     }
     assert error["message"] == "channel: required value is missing"
     assert body["data"]["customers"][1]["preferences"] == [{"channel": None, "optIn": False}]
-    assert body["data"]["customers"][0]["preferences"] == [{"channel": "email", "optIn": True}]
+    assert body["data"]["customers"][0]["preferences"] == [{"channel": "EMAIL", "optIn": True}]
 
 
 def test_malformed_json_fails_only_that_source(json_gateway: ScriptedGateway) -> None:
@@ -287,9 +287,9 @@ def test_malformed_json_fails_only_that_source(json_gateway: ScriptedGateway) ->
     outcome = {"source": "loyalty", "outcome": "UPSTREAM_DATA_INVALID"}
     assert _metric(json_gateway.gateway, "customer_graph_upstream_requests_total", **outcome) == 1
     assert [c["preferences"][0]["channel"] for c in body["data"]["customers"]] == [
-        "email",
-        "sms",
-        "email",
+        "EMAIL",
+        "SMS",
+        "EMAIL",
     ]
     _assert_still_serving(json_gateway)
 
@@ -312,7 +312,7 @@ def test_csv_missing_a_column_fails_only_that_source(json_gateway: ScriptedGatew
     body = json_gateway.query()
     _assert_source_failed(body, "preferences", "preferences", "the CSV has no column 'opt_in'")
     assert _invalid_responses(json_gateway.gateway, "preferences") == 1
-    assert [c["loyalty"]["tier"] for c in body["data"]["customers"]] == ["gold", "silver", "bronze"]
+    assert [c["loyalty"]["tier"] for c in body["data"]["customers"]] == ["GOLD", "SILVER", "BRONZE"]
     _assert_still_serving(json_gateway)
 
 

@@ -44,7 +44,7 @@ def test_values_match_the_upstreams(gateway: Gateway, sandbox: Sandbox) -> None:
             crm.email,
             crm.phone,
             crm.city,
-            crm.segment,
+            crm.segment.upper(),
             crm.country,
         )
         assert got["birthDate"] == _iso(crm.birth_date)
@@ -56,6 +56,7 @@ def test_values_match_the_upstreams(gateway: Gateway, sandbox: Sandbox) -> None:
             node = edge["node"]
             assert node["id"] == order.order_id
             assert node["placedAt"] == _iso(order.placed_at)
+            assert node["status"] == order.status.upper()
             assert node["total"]["minorUnits"] == order.amount_minor
             assert node["total"]["currency"] == order.currency
             scale = 0 if order.currency == "JPY" else 2
@@ -74,13 +75,13 @@ def test_values_match_the_upstreams(gateway: Gateway, sandbox: Sandbox) -> None:
             seen_loyalty = True
             assert got["loyalty"] == {
                 "memberNumber": member.number,
-                "tier": member.tier,
+                "tier": member.tier.upper(),
                 "points": member.points,
                 "memberSince": _iso(member.member_since),
             }
         assert got["preferences"] == [
             {
-                "channel": p.channel,
+                "channel": p.channel.upper(),
                 "optIn": p.opt_in,
                 "language": p.language,
                 "updatedAt": _iso(p.updated),

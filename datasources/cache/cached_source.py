@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -38,6 +39,10 @@ class Fetched:
     cached: set[str] = field(default_factory=set)
     revalidating: set[str] = field(default_factory=set)
     as_of: float = 0.0
+    # When the first of these records stops being fresh (clock seconds): how long an answer
+    # built from them may be reused. In the past for stale records and for records fetched
+    # with the caller's own token, which no one else may be shown.
+    fresh_until: float = math.inf
 
     @classmethod
     def of(cls, outcomes: Mapping[str, Any]) -> Fetched:
@@ -121,6 +126,7 @@ class CachedSource:
         refresh: list[str] = []
         missing: list[str] = []
         fallback: dict[str, Entry] = {}
+        fresh_until = math.inf
         for cid in ids:
             entry = entries.get(cid)
             if entry is None:
@@ -128,7 +134,9 @@ class CachedSource:
                 continue
             age = now - entry.stored_at
             if age < ttl + self._config.stale_while_revalidate:
+                # Past the ttl, it is served while being refreshed: already no longer fresh.
                 out.records[cid] = entry.value
+                fresh_until = min(fresh_until, entry.stored_at + ttl)
                 out.fetched_at[cid] = entry.stored_at
                 out.cached.add(cid)
                 if age >= ttl:
@@ -143,6 +151,8 @@ class CachedSource:
             out.revalidating.update(refresh)
             self._revalidate(refresh, wanted)
         if missing:
+            # Fetched now, or joined to a fetch started a moment ago: fresh for about a ttl.
+            fresh_until = min(fresh_until, now + ttl)
             for cid, outcome in (await self._fetch(missing, wanted, budget)).items():
                 if not isinstance(outcome, GatewayError):
                     out.records[cid] = outcome
@@ -156,6 +166,8 @@ class CachedSource:
                     out.errors[cid] = outcome
             if out.stale:
                 self._metrics.stale_served.labels(self.name, "error").inc(len(out.stale))
+                fresh_until = 0.0
+        out.fresh_until = fresh_until
         if out.fetched_at:
             self._metrics.data_age.labels(self.name).observe(now - min(out.fetched_at.values()))
         return out
@@ -174,10 +186,11 @@ class CachedSource:
                 ids, fields, caller_token=caller_token, budget=budget
             )
         except GatewayError as exc:
-            return Fetched(errors=dict.fromkeys(ids, exc))
-        out = Fetched.of(records)
-        out.fetched_at, out.as_of = dict.fromkeys(out.records, now), now
-        return out
+            return Fetched(errors=dict.fromkeys(ids, exc), fresh_until=0.0)
+        fetched = Fetched.of(records)
+        fetched.fresh_until = 0.0
+        fetched.fetched_at, fetched.as_of = dict.fromkeys(fetched.records, now), now
+        return fetched
 
     async def invalidate(self, customer_ids: Sequence[str]) -> None:
         self._flights.forget(customer_ids)

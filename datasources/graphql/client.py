@@ -132,6 +132,7 @@ class GraphQLSourceClient:
         if answer.batch_failure is not None:
             message, path = answer.batch_failure
             log.warning("upstream graphql error", source=self.name, path=list(path))
+            self._metrics.graphql_errors.labels(self.name).inc(len(keys))
             raise UpstreamGraphQLError(message, source=self.name, path=path)
         out: Records = {}
         for key, raw in answer.records.items():
@@ -146,6 +147,7 @@ class GraphQLSourceClient:
             cid = by_key.get(key)
             if cid is None:
                 continue
+            self._metrics.graphql_errors.labels(self.name).inc()
             out[cid] = UpstreamGraphQLError(message, source=self.name, customer_id=cid, path=path)
         return out
 

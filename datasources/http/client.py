@@ -168,6 +168,15 @@ class SourceClient:
             batch_size=batch_size,
         )
 
+    def check_update(self, changes: Mapping[str, Any]) -> None:
+        """BadRequest if ``changes`` cannot be written to this source; nothing is sent."""
+        self._template().check(changes)
+
+    def _template(self) -> UpdateTemplate:
+        if self._update is None:
+            raise BadRequest(f"{self.name} accepts no changes", source=self.name)
+        return self._update
+
     async def update(
         self,
         customer_id: str,
@@ -182,13 +191,12 @@ class SourceClient:
         The idempotency key sent is derived from ``idempotency_seed`` and the write's target,
         so a retry (ours, or the client's with the same seed) carries the same key.
         """
-        update = self.config.update
-        if self._update is None or update is None:
-            raise BadRequest(f"{self.name} accepts no changes", source=self.name)
+        template, update = self._template(), self.config.update
+        assert update is not None  # a template is made only for a source with an update
         key = self._keys.to_source(customer_id)
         if key is None:
             raise BadRequest(f"no customer {customer_id!r} at {self.name}", source=self.name)
-        write = self._update.build(key, changes)
+        write = template.build(key, changes)
         headers = {"content-type": write.content_type}
         if update.idempotency_header:
             headers[update.idempotency_header] = idempotency_key(idempotency_seed, self.name, write)

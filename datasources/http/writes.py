@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 import orjson
 
-from core import BadRequest
+from core import BadRequest, BadUserInput
 from datasources.config import SourceConfig, UpdateRequest
 from datasources.model import ENTITY_MODELS, FieldSpec, model_fields
 
@@ -48,9 +48,14 @@ class UpdateTemplate:
             name: _encoder(config.fields[name], known[name].kind, update.body)
             for name in update.fields
         }
+        self._max_lengths = {
+            name: longest
+            for name in update.fields
+            if (longest := known[name].max_length) is not None
+        }
 
-    def build(self, source_key: str, changes: Mapping[str, Any]) -> UpstreamWrite:
-        """The request setting ``changes`` (model field -> value); BadRequest if it cannot."""
+    def check(self, changes: Mapping[str, Any]) -> None:
+        """BadRequest (BadUserInput for a value too long) if ``changes`` cannot be written."""
         unknown = sorted(set(changes) - set(self._encoders))
         if unknown:
             raise BadRequest(
@@ -67,6 +72,17 @@ class UpdateTemplate:
         cleared = sorted(name for name, value in changes.items() if value is None)
         if cleared:
             raise BadRequest(f"{', '.join(cleared)} cannot be cleared", source=self._source)
+        for name, value in changes.items():
+            longest = self._max_lengths.get(name)
+            if longest is not None and isinstance(value, str) and len(value) > longest:
+                raise BadUserInput(
+                    f"{name} is {len(value)} characters long; at most {longest} are allowed",
+                    source=self._source,
+                )
+
+    def build(self, source_key: str, changes: Mapping[str, Any]) -> UpstreamWrite:
+        """The request setting ``changes`` (model field -> value); BadRequest if it cannot."""
+        self.check(changes)
         values = {n: self._encoders[n](v) for n, v in changes.items() if n not in self._in_path}
         if not values:
             raise BadRequest("nothing to change", source=self._source)

@@ -37,7 +37,7 @@ def build_coercer(kind: ScalarKind, spec: FieldSpec) -> Coercer:
 def native_coercion(kind: ScalarKind, spec: FieldSpec) -> tuple[type[Any], Coercer] | None:
     """A shortcut for the values most upstreams send: their exact type, and a builtin that
     coerces them as ``build_coercer``'s function would (never failing)."""
-    if kind == "string":
+    if kind == "string" and spec.values is None:
         return str, str.strip if spec.trim else str
     if kind == "int" and spec.major_to_minor is None:
         return int, int
@@ -65,8 +65,10 @@ def _string(spec: FieldSpec) -> Coercer:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise ValueError(f"expected text, found {_describe(value)}")
         text = str(value)
-        return text.strip() if spec.trim else text
+        text = text.strip() if spec.trim else text
+        return words.get(text, text)
 
+    words = spec.values or {}
     return coerce
 
 

@@ -53,6 +53,11 @@ class FieldSpec(BaseModel):
     true_values: tuple[str, ...] = ("true", "yes", "y", "1")
     false_values: tuple[str, ...] = ("false", "no", "n", "0")
     thousands_separator: str | None = None
+    values: dict[str, str] | None = Field(
+        default=None,
+        description="the upstream's words for the model's, e.g. {Silber = 'silver'}; "
+        "a word not listed is kept as sent",
+    )
     decimal_separator: str = "."
     major_to_minor: int | None = Field(
         default=None,

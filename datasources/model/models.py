@@ -17,6 +17,15 @@ from typing import Any, Final, Literal, get_args, get_origin, get_type_hints
 
 NO_ISSUES: Final[Mapping[str, str]] = MappingProxyType({})
 
+# The longest text a client may write to a string field the model gives no length of.
+DEFAULT_MAX_LENGTH: Final = 1000
+
+
+def text(max_length: int) -> Any:
+    """A string field that clients may write at most ``max_length`` characters to."""
+    return field(default=None, metadata={"max_length": max_length})
+
+
 Entity = Literal["customer", "orders", "loyalty", "preferences", "tickets"]
 
 
@@ -24,14 +33,15 @@ Entity = Literal["customer", "orders", "loyalty", "preferences", "tickets"]
 class CustomerProfile:
     """The CRM-like facts about a customer."""
 
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
+    first_name: str | None = text(100)
+    last_name: str | None = text(100)
+    # RFC 5321's longest forward path; E.164 numbers with room for formatting.
+    email: str | None = text(254)
+    phone: str | None = text(32)
     birth_date: date | None = None
     country: str | None = None
-    city: str | None = None
-    segment: str | None = None
+    city: str | None = text(100)
+    segment: str | None = text(50)
     created_at: datetime | None = None
     updated_at: datetime | None = None
     issues: Mapping[str, str] = field(default_factory=lambda: NO_ISSUES, compare=False)
@@ -76,9 +86,10 @@ class LoyaltyMembership:
 class ChannelPreference:
     """Consent and language for one marketing channel."""
 
-    channel: str | None = None
+    channel: str | None = text(32)
     opt_in: bool | None = None
-    language: str | None = None
+    # The longest BCP 47 tag an application must accept.
+    language: str | None = text(35)
     updated_at: date | None = None
     issues: Mapping[str, str] = field(default_factory=lambda: NO_ISSUES, compare=False)
 
@@ -115,11 +126,13 @@ ScalarKind = Literal["string", "int", "decimal", "bool", "date", "datetime", "li
 
 @dataclass(frozen=True, slots=True)
 class ModelField:
-    """A field of a model as the mapping sees it: its kind and, for lists, the item model."""
+    """A field of a model as the mapping sees it: its kind, for lists the item model, and
+    for strings the most characters a client may write to it."""
 
     name: str
     kind: ScalarKind
     item_model: type[Any] | None = None
+    max_length: int | None = None
 
 
 _KINDS: Final[Mapping[type[Any], ScalarKind]] = MappingProxyType(
@@ -146,5 +159,7 @@ def model_fields(model: type[Any]) -> dict[str, ModelField]:
             fields[f.name] = ModelField(f.name, "list", get_args(hint)[0])
             continue
         base = next(a for a in get_args(hint) if a is not type(None))
-        fields[f.name] = ModelField(f.name, _KINDS[base])
+        kind = _KINDS[base]
+        longest = f.metadata.get("max_length", DEFAULT_MAX_LENGTH) if kind == "string" else None
+        fields[f.name] = ModelField(f.name, kind, max_length=longest)
     return fields

@@ -34,6 +34,7 @@ from datasources.config import (
 from gateway.settings.contract import ContractSettings
 from gateway.settings.freshness import FreshnessSettings
 from gateway.settings.idempotency import IdempotencySettings
+from gateway.settings.response_cache import ResponseCacheSettings
 from schema import FederationSettings
 
 
@@ -241,6 +242,7 @@ class Settings(BaseModel):
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
     federation: FederationSettings = Field(default_factory=FederationSettings)
+    response_cache: ResponseCacheSettings = Field(default_factory=ResponseCacheSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
     freshness: FreshnessSettings = Field(default_factory=FreshnessSettings)
     idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)

@@ -20,6 +20,7 @@ from graphql import (
     ConstListValueNode,
     ConstValueNode,
     DefinitionNode,
+    DirectiveDefinitionNode,
     DocumentNode,
     FieldDefinitionNode,
     GraphQLSchema,
@@ -52,6 +53,9 @@ PII_TAG: Final = "pii"
 # What the federation adds to the executable schema; composition adds them itself.
 INTERNAL_TYPES: Final = frozenset({"_Any", "_Entity", "_Service"})
 INTERNAL_FIELDS: Final = frozenset({"_entities", "_service"})
+# Directives the standalone SDL defines that the federation spec defines for a subgraph:
+# routers take them from @link, and a definition of our own would conflict.
+LINKED_DIRECTIVES: Final = frozenset({"requiresScopes"})
 
 Value = str | bool | Sequence["Value"]
 Node = TypeVar("Node", TypeDefinitionNode, FieldDefinitionNode)
@@ -65,6 +69,11 @@ def subgraph_sdl(schema: GraphQLSchema, settings: FederationSettings) -> str:
     found: set[str] = set()
     definitions = []
     for definition in document.definitions:
+        if (
+            isinstance(definition, DirectiveDefinitionNode)
+            and definition.name.value in LINKED_DIRECTIVES
+        ):
+            continue
         if not isinstance(definition, TypeDefinitionNode):
             definitions.append(definition)
             continue
