@@ -53,7 +53,7 @@ from gateway.subscriptions import (
     TextFrames,
     accept_connection,
 )
-from resolvers import RequestContext
+from resolvers import RequestContext, ResponseFreshness
 from schema import GatewaySchema, build_schema
 
 
@@ -111,7 +111,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         # Answers differ by caller: a cache may only reuse one for the same credentials.
         self._vary = f"authorization, {settings.auth.api_key_header}"
         self._server = settings.server
-        self._contexts = RequestContexts(state, settings.server, timer)
+        self._contexts = RequestContexts(state, settings.server, timer, settings.freshness)
         self._api_key_header = settings.auth.api_key_header
         schema = self.schema
         self._fast_path = schema.fast_path if isinstance(schema, GatewaySchema) else None
@@ -121,6 +121,8 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
         context = self._contexts.context(request, response)
+        # The answer's Age comes from what this request loaded.
+        request.state.freshness = context.freshness
         # The response cache reads what the answer was built from.
         request.state.context = context
         return context
@@ -267,8 +269,11 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
     ) -> GraphQLHTTPResponse:
         if result.errors:
             code_errors(result.errors)
-        # Only a complete, current answer may be kept by HTTP caches.
-        request.state.cacheable = not result.errors and not (result.extensions or {})
+        # Only a complete answer, served with no warning (stale data ...), may be kept by
+        # HTTP caches; its Age says how old its oldest data is.
+        request.state.cacheable = not result.errors and not (result.extensions or {}).get(
+            "warnings"
+        )
         record = request_record(request.state)
         if record is not None:
             record.add_result(result.data, result.errors)
@@ -321,6 +326,8 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             and not getattr(request.state, "streaming", False)
             # Set by AuthGuard on requests that run an operation, and only on those.
             and hasattr(request.state, "identity")
+            # An answer that says how fresh it is holds this moment's ages: never reused.
+            and not self._contexts.shows_freshness(request)
         ):
             item = await self._operations(request)
             if not isinstance(item, list):
@@ -351,4 +358,8 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             if self._get_cache_control and request.method == "GET" and cacheable:
                 response.headers["cache-control"] = self._get_cache_control
                 response.headers["vary"] = self._vary
+                freshness: ResponseFreshness | None = getattr(request.state, "freshness", None)
+                age = freshness.age() if freshness is not None else None
+                if age is not None:
+                    response.headers["age"] = str(int(age))
         await response(scope, receive, send)
