@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket
 from auth import Identity, bearer_token
 from core import Timer
 from datasources import RequestBudget
+from gateway.query_plan import QueryPlans
 from gateway.request_record import request_record
 from gateway.runtime import GatewayState
 from gateway.settings import ServerSettings
@@ -22,10 +23,13 @@ _NO_ONE = Identity.anonymous("", ())
 class RequestContexts:
     """Makes the context of each request from the gateway's runtime."""
 
-    def __init__(self, state: GatewayState, server: ServerSettings, timer: Timer) -> None:
+    def __init__(
+        self, state: GatewayState, server: ServerSettings, timer: Timer, plans: QueryPlans
+    ) -> None:
         self._state = state
         self._server = server
         self._timer = timer
+        self._plans = plans
 
     def context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -35,7 +39,10 @@ class RequestContexts:
         identity: Identity = getattr(request.state, "identity", _NO_ONE)
         # The deadline starts now and covers every upstream call the operation makes.
         budget = RequestBudget(
-            self._timer, self._server.request_deadline, self._server.retry_budget
+            self._timer,
+            self._server.request_deadline,
+            self._server.retry_budget,
+            self._plans.requested(request, identity),
         )
         record = request_record(request.state)
         if record is not None:

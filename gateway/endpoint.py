@@ -40,6 +40,7 @@ from gateway.graphql_http import (
     read_operations,
     refused_operation,
 )
+from gateway.query_plan import QueryPlans, without_planned_calls
 from gateway.request_errors import JSON
 from gateway.request_record import OperationRecorder, request_record
 from gateway.responses import answer_request_error, request_error_response
@@ -108,7 +109,10 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         # Answers differ by caller: a cache may only reuse one for the same credentials.
         self._vary = f"authorization, {settings.auth.api_key_header}"
         self._server = settings.server
-        self._contexts = RequestContexts(state, settings.server, timer)
+        plans = QueryPlans(
+            open_to_all=settings.server.mode == "development", scope=settings.contract.scope
+        )
+        self._contexts = RequestContexts(state, settings.server, timer, plans)
         self._api_key_header = settings.auth.api_key_header
         schema = self.schema
         self._fast_path = schema.fast_path if isinstance(schema, GatewaySchema) else None
@@ -231,7 +235,9 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         method = request_adapter.method
         # Subscriptions run only on a stream (SSE, multipart) or a WebSocket.
         allowed = {OperationType.QUERY}
-        if method == "POST":
+        plan = context.budget.plan
+        dry_run = plan is not None and plan.dry_run
+        if method == "POST" and not dry_run:
             allowed.add(OperationType.MUTATION)
         try:
             return await self.schema.execute(
@@ -247,6 +253,9 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             stream = getattr(request.state, "stream", None)
             if exc.operation_type is OperationType.SUBSCRIPTION and stream is not None:
                 raise _StreamInstead(stream) from None
+            if exc.operation_type is OperationType.MUTATION and dry_run:
+                message = "X-Query-Plan: dry-run plans queries; a mutation would write"
+                raise BadRequest(message) from None
             raise refused_operation(exc.operation_type, method) from None
         except CannotGetOperationTypeError:
             raise OperationResolutionFailed(
@@ -258,6 +267,9 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
+        plan = (result.extensions or {}).get("queryPlan")
+        if plan is not None and plan["dryRun"]:
+            without_planned_calls(result)
         if result.errors:
             code_errors(result.errors)
         # Only a complete, current answer may be kept by HTTP caches.

@@ -10,7 +10,11 @@ from strawberry.extensions import DisableIntrospection, MaskErrors, ParserCache,
 
 from auth import LimitsSettings
 from schema.contract import SchemaChange, SchemaChanges, schema_changes, schema_sdl
-from schema.extensions import ResponseWarningsExtension, WriteAllowanceExtension
+from schema.extensions import (
+    QueryPlanExtension,
+    ResponseWarningsExtension,
+    WriteAllowanceExtension,
+)
 from schema.federation import SCALARS, FederationSettings, federated_query, subgraph_sdl
 from schema.gateway_schema import GatewaySchema, unexpected
 from schema.internals import graphql_schema
@@ -56,6 +60,7 @@ def build_schema(
         lambda: CachedValidation(validated, hide_suggestions=not field_suggestions),
         lambda: MaskErrors(should_mask_error=unexpected, error_message="internal error"),
         ResponseWarningsExtension,
+        QueryPlanExtension,
         WriteAllowanceExtension,
         *extra_extensions,
     ]
