@@ -53,3 +53,20 @@ def can_write_customer(identity: Identity, customer_id: str) -> bool:
     if identity.kind == "consumer":
         return is_self(identity, customer_id)
     return WRITE in identity.scopes
+
+
+# What of an identity an answer can depend on: the rules above, and the client class that
+# picks the query limits (auth/query_limits.py).
+AnswerPartition = tuple[str, str, tuple[str, ...], str | None]
+
+
+def answer_partition(identity: Identity) -> AnswerPartition:
+    """Callers with equal partitions get the same answer to the same operation, so one's
+    answer may be served to the other; a new rule that reads more of the identity must
+    add it here.
+
+    A consumer reads only itself: its partition is its own (private data). Everyone else
+    is decided by kind, client class and scopes (shared data).
+    """
+    private = identity.subject if identity.kind == "consumer" else None
+    return (identity.kind, identity.client_class, tuple(sorted(identity.scopes)), private)

@@ -118,13 +118,17 @@ class Stack:
         """A gateway of its own that stops when its block ends (for memory measurements)."""
         return start_gateway(self.log_dir, self.sandbox().url, self.api_key, name=name)
 
-    def production_settings(self, *, cache: bool) -> Settings:
-        """The settings a started gateway runs with, for serving it in this process."""
+    def production_settings(self, *, cache: bool, response_cache: bool = False) -> Settings:
+        """The settings a started gateway runs with, for serving it in this process; with
+        ``response_cache``, whole answers are kept too."""
         path = self.log_dir / "gateway-in-process.toml"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(self.api_key.encode()).hexdigest()
         path.write_text(gateway_config(self.sandbox().url, 0, digest), encoding="utf-8")
-        return load_settings(path, {} if cache else {"CG_CACHE__ENABLED": "false"})
+        env = {} if cache else {"CG_CACHE__ENABLED": "false"}
+        if response_cache:
+            env["CG_RESPONSE_CACHE__ENABLED"] = "true"
+        return load_settings(path, env)
 
     def naive(self) -> Server:
         start = start_module(self.log_dir, "naive", "bench.naive", "--sandbox", self.sandbox().url)

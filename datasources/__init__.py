@@ -6,7 +6,7 @@ Subpackages by concern: ``config/``, ``model/``, ``codecs/``, ``http/``, ``resil
 subpackage's ``__init__``, never from a module inside one.
 """
 
-from datasources.cache import Fetched
+from datasources.cache import Fetched, InvalidationWatcher
 from datasources.config import CacheConfig, SourceConfig
 from datasources.idempotency import KeyBindings
 from datasources.metrics import SourceMetrics
@@ -42,6 +42,7 @@ __all__ = [
     "CustomerChanged",
     "CustomerProfile",
     "Fetched",
+    "InvalidationWatcher",
     "KeyBindings",
     "ListedPage",
     "LoyaltyMembership",

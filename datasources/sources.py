@@ -13,7 +13,13 @@ from typing import Any
 import httpx
 
 from core import Clock, RedisHealthBoard, RedisPolicy, SystemTimer, Timer
-from datasources.cache import CachedSource, EntityCache, Fetched, RecordClient
+from datasources.cache import (
+    CachedSource,
+    EntityCache,
+    Fetched,
+    InvalidationWatcher,
+    RecordClient,
+)
 from datasources.config import BusConfig, CacheConfig, SourceConfig
 from datasources.graphql import GraphQLSourceClient
 from datasources.http import Records, SourceClient, upstream_auth
@@ -232,6 +238,11 @@ class SourceSet:
     def lost(self) -> None:
         """Drop everything this process holds: other replicas' invalidations were missed."""
         self._cache.forget_all_locally()
+
+    def watch_invalidations(self, watcher: InvalidationWatcher) -> None:
+        """Tell ``watcher`` of every invalidation of any source from now on: writes,
+        webhooks and other replicas' invalidations alike."""
+        self._cache.watch(watcher)
 
     async def start(self) -> None:
         """Follow the other replicas' invalidations; call once the event loop runs, after

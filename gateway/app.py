@@ -18,6 +18,7 @@ from gateway.endpoint import GraphQLEndpoint
 from gateway.guard import AuthGuard
 from gateway.metrics import GraphQLMetrics
 from gateway.middleware import middleware_stack
+from gateway.response_cache import ResponseCache, ResponseCacheMetrics
 from gateway.routes import healthz, internal_error, metrics, readiness
 from gateway.runtime import GatewayState, run_gateway
 from gateway.schema_document import SCHEMA_PATH, SchemaDocument
@@ -55,11 +56,19 @@ def create_app(
     # Operation names label series only where an allow-list bounds them.
     graphql_metrics = GraphQLMetrics(registry, name_operations=settings.apq.allow_list is not None)
     state = GatewayState(SourceMetrics(registry))
+    response_cache_metrics = ResponseCacheMetrics(registry)
+    response_cache = (
+        ResponseCache(settings.response_cache, clock, response_cache_metrics)
+        if settings.response_cache.enabled
+        else None
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            async with run_gateway(state, settings, clock, timer, redis, tracing):
+            async with run_gateway(state, settings, clock, timer, redis, tracing) as runtime:
+                if response_cache is not None:
+                    runtime.sources.watch_invalidations(response_cache)
                 yield
         finally:
             if persisted is not None:
@@ -74,7 +83,7 @@ def create_app(
         middleware=middleware_stack(settings, graphql_metrics, timer, tracing),
     )
     app.state.gateway = state
-    endpoint = GraphQLEndpoint(state, settings, persisted, timer)
+    endpoint = GraphQLEndpoint(state, settings, persisted, timer, response_cache)
     if isinstance(endpoint.schema, GatewaySchema):
         state.fast_path = endpoint.schema.fast_path
     graphql = AuthGuard(

@@ -29,6 +29,7 @@ from strawberry.types.unset import UnsetType
 from core import BadRequest, GatewayError, OperationResolutionFailed, Timer
 from gateway.apq import PersistedQueries
 from gateway.batching import run_batch
+from gateway.cached_answers import CachedAnswers
 from gateway.contexts import RequestContexts
 from gateway.cors import origin_allowed
 from gateway.error_codes import ErrorCodes, code_errors
@@ -43,6 +44,7 @@ from gateway.graphql_http import (
 from gateway.query_plan import QueryPlans, without_planned_calls
 from gateway.request_errors import JSON
 from gateway.request_record import OperationRecorder, request_record
+from gateway.response_cache import ResponseCache
 from gateway.responses import answer_request_error, request_error_response
 from gateway.runtime import GatewayState
 from gateway.settings import Settings
@@ -78,6 +80,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         settings: Settings,
         persisted: PersistedQueries | None,
         timer: Timer,
+        response_cache: ResponseCache | None = None,
     ) -> None:
         super().__init__(
             build_schema(
@@ -116,11 +119,15 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         self._api_key_header = settings.auth.api_key_header
         schema = self.schema
         self._fast_path = schema.fast_path if isinstance(schema, GatewaySchema) else None
+        self._cached = CachedAnswers(response_cache) if response_cache is not None else None
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
-        return self._contexts.context(request, response)
+        context = self._contexts.context(request, response)
+        # The response cache reads what the answer was built from.
+        request.state.context = context
+        return context
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType:
         assert isinstance(context, ConnectionContext)
@@ -317,6 +324,27 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             self._handle_errors(result.errors, response_data)
         return self.create_response(response_data, sub_response)
 
+    async def _respond(self, request: Request) -> Response:
+        """The answer, from the response cache when it holds it."""
+        cached = self._cached
+        if (
+            cached is not None
+            and request.method in ("GET", "POST")
+            and not getattr(request.state, "streaming", False)
+            # Set by AuthGuard on requests that run an operation, and only on those.
+            and hasattr(request.state, "identity")
+        ):
+            item = await self._operations(request)
+            if not isinstance(item, list):
+                return await cached.respond(request, item, lambda: self._execute(request))
+        return await self._execute(request)
+
+    async def _execute(self, request: Request) -> Response:
+        response = await self._run_prepared(request)
+        if response is None:
+            response = await self.run(request)
+        return response
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -327,9 +355,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         response: Response | None
         try:
             negotiate(request, self.should_render_graphql_ide(RequestAdapter(request)))
-            response = await self._run_prepared(request)
-            if response is None:
-                response = await self.run(request)
+            response = await self._respond(request)
         except (GatewayError, HTTPException) as exc:
             response = request_error_response(request.state, exc)
         else:

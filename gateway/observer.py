@@ -137,6 +137,7 @@ class RequestObserver:
             errors=record.errors,
             error_codes=sorted(record.error_codes),
             upstream_calls=record.upstream_calls,
+            response_cache=record.response_cache,
         )
 
 

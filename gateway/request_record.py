@@ -39,6 +39,8 @@ class RequestRecord:
     # Turned away before any operation ran, whatever the status (an APQ miss answers 200).
     refused: bool = False
     budget: RequestBudget | None = None
+    # The response cache's part: "hit", "miss" or "stored"; None where it took none.
+    response_cache: str | None = None
 
     @property
     def upstream_calls(self) -> int:

@@ -10,6 +10,7 @@ from resolvers.listing import (
     check_page_size,
     list_customers,
 )
+from resolvers.provenance import Provenance
 from resolvers.warnings import ResponseWarnings
 from resolvers.writes import ClientKey, item_writes, profile_writes, update_customer
 
@@ -19,6 +20,7 @@ __all__ = [
     "CustomerRecords",
     "ListedCustomer",
     "ListingPosition",
+    "Provenance",
     "RequestContext",
     "ResponseWarnings",
     "check_page_size",

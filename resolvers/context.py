@@ -10,6 +10,7 @@ from auth import Identity, WriteLimits
 from core import SystemTimer
 from datasources import ChangeFeed, KeyBindings, RequestBudget, SourceSet, Wanted
 from resolvers.loaders import SourceLoader
+from resolvers.provenance import Provenance
 from resolvers.warnings import ResponseWarnings
 
 
@@ -56,6 +57,8 @@ class RequestContext:
         self.wanted: Wanted | None = None
         self._loaders: dict[str, SourceLoader] = {}
         self.warnings = ResponseWarnings()
+        # What the answer is built from, for the response cache.
+        self.provenance = Provenance()
 
     def start_operation(self) -> None:
         """A fresh write allowance, for the caller as now known: each operation of a
@@ -74,6 +77,7 @@ class RequestContext:
         renewed.wanted = None
         renewed._loaders = {}
         renewed.warnings = ResponseWarnings()
+        renewed.provenance = Provenance()
         return renewed
 
     def loader(self, source: str, fields: frozenset[str]) -> SourceLoader:
@@ -84,6 +88,7 @@ class RequestContext:
                 source,
                 fields,
                 self.warnings,
+                self.provenance,
                 self.caller_token,
                 self.budget,
             )

@@ -70,6 +70,7 @@ async def list_customers(
         raise BadRequest("the primary source has no listing endpoint", source=sources.primary)
     check_page_size("first", first, limit)
     fields = wanted[sources.primary]
+    ctx.provenance.listed()
     position = after or ListingPosition(None, 0)
     taken: list[tuple[str, ListingPosition]] = []
     loader = ctx.loader(sources.primary, fields)

@@ -7,6 +7,7 @@ from typing import Any
 from aiodataloader import DataLoader
 
 from datasources import RequestBudget, SourceSet
+from resolvers.provenance import Provenance
 from resolvers.warnings import ResponseWarnings
 
 
@@ -19,6 +20,7 @@ class SourceLoader(DataLoader[str, Any]):
         source: str,
         fields: frozenset[str],
         warnings: ResponseWarnings,
+        provenance: Provenance,
         caller_token: str | None = None,
         budget: RequestBudget | None = None,
     ) -> None:
@@ -28,6 +30,7 @@ class SourceLoader(DataLoader[str, Any]):
         self._source = source
         self._fields = fields
         self._warnings = warnings
+        self._provenance = provenance
         self._caller_token = caller_token
         self._budget = budget
 
@@ -37,4 +40,5 @@ class SourceLoader(DataLoader[str, Any]):
         )
         if fetched.stale:
             self._warnings.stale_data(self._source, fetched.stale)
+        self._provenance.read(self._source, keys, fetched.fresh_until)
         return [fetched.errors.get(key) or fetched.records.get(key) for key in keys]

@@ -143,6 +143,7 @@ def test_one_access_line_per_request_with_its_operation_duration_and_upstream_ca
         "errors": 0,
         "error_codes": [],
         "upstream_calls": 5,
+        "response_cache": None,
     }
 
 

@@ -3,7 +3,7 @@ concurrent fetches, each source behind its cache."""
 
 from datasources.cache.cached_source import CachedSource, Fetched, RecordClient
 from datasources.cache.codec import CacheDecodeError, RecordCodec
-from datasources.cache.entity import EntityCache, retention
+from datasources.cache.entity import EntityCache, InvalidationWatcher, retention
 from datasources.cache.redis_tier import RedisTier
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "CachedSource",
     "EntityCache",
     "Fetched",
+    "InvalidationWatcher",
     "RecordClient",
     "RecordCodec",
     "RedisTier",

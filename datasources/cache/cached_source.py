@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -32,6 +33,10 @@ class Fetched:
     errors: dict[str, GatewayError] = field(default_factory=dict)
     # Customers served a stale record because the upstream failed: its age in seconds.
     stale: dict[str, float] = field(default_factory=dict)
+    # When the first of these records stops being fresh (clock seconds): how long an answer
+    # built from them may be reused. In the past for stale records and for records fetched
+    # with the caller's own token, which no one else may be shown.
+    fresh_until: float = math.inf
 
     @classmethod
     def of(cls, outcomes: Mapping[str, Any]) -> Fetched:
@@ -115,17 +120,19 @@ class CachedSource:
         refresh: list[str] = []
         missing: list[str] = []
         fallback: dict[str, Entry] = {}
+        fresh_until = math.inf
         for cid in ids:
             entry = entries.get(cid)
             if entry is None:
                 missing.append(cid)
                 continue
             age = now - entry.stored_at
-            if age < ttl:
+            if age < ttl + self._config.stale_while_revalidate:
+                # Past the ttl, it is served while being refreshed: already no longer fresh.
                 out.records[cid] = entry.value
-            elif age < ttl + self._config.stale_while_revalidate:
-                out.records[cid] = entry.value
-                refresh.append(cid)
+                fresh_until = min(fresh_until, entry.stored_at + ttl)
+                if age >= ttl:
+                    refresh.append(cid)
             else:
                 missing.append(cid)
                 if age < ttl + self._config.stale_if_error:
@@ -147,6 +154,8 @@ class CachedSource:
             self._metrics.stale_served.labels(self.name, "revalidate").inc(len(refresh))
             self._revalidate(refresh, wanted)
         if missing:
+            # Fetched now, or joined to a fetch started a moment ago: fresh for about a ttl.
+            fresh_until = min(fresh_until, now + ttl)
             for cid, outcome in (await self._fetch(missing, wanted, budget)).items():
                 if not isinstance(outcome, GatewayError):
                     out.records[cid] = outcome
@@ -157,6 +166,8 @@ class CachedSource:
                     out.errors[cid] = outcome
             if out.stale:
                 self._metrics.stale_served.labels(self.name, "error").inc(len(out.stale))
+                fresh_until = 0.0
+        out.fresh_until = fresh_until
         return out
 
     async def _fetch_for_caller(
@@ -172,8 +183,10 @@ class CachedSource:
                 ids, fields, caller_token=caller_token, budget=budget
             )
         except GatewayError as exc:
-            return Fetched(errors=dict.fromkeys(ids, exc))
-        return Fetched.of(records)
+            return Fetched(errors=dict.fromkeys(ids, exc), fresh_until=0.0)
+        fetched = Fetched.of(records)
+        fetched.fresh_until = 0.0
+        return fetched
 
     async def invalidate(self, customer_ids: Sequence[str]) -> None:
         self._flights.forget(customer_ids)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -37,6 +37,17 @@ log = structlog.get_logger("customer_graph.cache")
 def retention(config: SourceConfig) -> float:
     """How long an entry is worth keeping: fresh, then servable as stale."""
     return config.ttl + max(config.stale_while_revalidate, config.stale_if_error)
+
+
+class InvalidationWatcher(Protocol):
+    """Told of every invalidation the entity cache sees, here or from another replica, so
+    what was built from the dropped records (whole answers) can be dropped with them."""
+
+    def dropped(self, source: str, customer_ids: Sequence[str]) -> None:
+        """These customers' records of ``source`` changed."""
+
+    def lost(self) -> None:
+        """Invalidations may have been missed (the replica bus was down): drop everything."""
 
 
 class EntityCache:
@@ -73,6 +84,12 @@ class EntityCache:
         }
         # Lookups waiting for Redis, told of every drop meanwhile.
         self._asking: set[_Asking] = set()
+        self._watchers: list[InvalidationWatcher] = []
+
+    def watch(self, watcher: InvalidationWatcher) -> None:
+        """Tell ``watcher`` of every invalidation from now on, whether or not the source's
+        records are cached."""
+        self._watchers.append(watcher)
 
     def holds(self, source: str) -> bool:
         """Whether records of ``source`` are cached at all."""
@@ -149,6 +166,7 @@ class EntityCache:
         """Drop these customers' entries of ``source``, every field set, in both tiers; the
         caller tells the other replicas."""
         ids = list(dict.fromkeys(customer_ids))
+        self._tell_watchers(source, ids)
         local = self._local.get(source)
         if local is None or not ids:
             return
@@ -162,9 +180,10 @@ class EntityCache:
     def forget_locally(self, source: str, customer_ids: Iterable[str]) -> None:
         """Drop these customers' entries of ``source`` from this process only: another
         replica has already invalidated the shared tier."""
+        ids = list(customer_ids)
+        self._tell_watchers(source, ids)
         local = self._local.get(source)
         if local is not None:
-            ids = list(customer_ids)
             self._metrics.invalidations.labels("remote").inc(local.drop(ids))
             self._dropped(source, ids)
 
@@ -191,6 +210,13 @@ class EntityCache:
             local.clear()
         for asking in self._asking:
             asking.dropped.update(asking.ids)
+        for watcher in self._watchers:
+            watcher.lost()
+
+    def _tell_watchers(self, source: str, customer_ids: Sequence[str]) -> None:
+        if customer_ids:
+            for watcher in self._watchers:
+                watcher.dropped(source, customer_ids)
 
     def _dropped(self, source: str, customer_ids: Iterable[str]) -> None:
         for asking in self._asking:

@@ -24,6 +24,7 @@ from gateway.settings.model import (
     SubscriptionSettings,
     TracingSettings,
 )
+from gateway.settings.response_cache import ResponseCacheSettings
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -35,6 +36,7 @@ __all__ = [
     "IdempotencySettings",
     "LoggingSettings",
     "PersistedQuerySettings",
+    "ResponseCacheSettings",
     "ServerSettings",
     "Settings",
     "SubscriptionSettings",

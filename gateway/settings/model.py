@@ -33,6 +33,7 @@ from datasources.config import (
 )
 from gateway.settings.contract import ContractSettings
 from gateway.settings.idempotency import IdempotencySettings
+from gateway.settings.response_cache import ResponseCacheSettings
 from schema import FederationSettings
 
 
@@ -240,6 +241,7 @@ class Settings(BaseModel):
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     subscriptions: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
     federation: FederationSettings = Field(default_factory=FederationSettings)
+    response_cache: ResponseCacheSettings = Field(default_factory=ResponseCacheSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
     idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
