@@ -111,6 +111,22 @@ def test_a_plan_counts_cache_hits_and_misses(sandbox: Sandbox, start_gateway: St
     assert sandbox.calls()["crm"] == 1
 
 
+def test_a_kept_answer_is_not_served_for_a_plan(
+    sandbox: Sandbox, start_gateway: StartGateway
+) -> None:
+    query = '{ customers(ids: ["4", "5"]) { name } }'
+    settings = sandbox_settings(sandbox.url, CG_RESPONSE_CACHE__ENABLED="true")
+    with start_gateway(settings) as url:
+        gateway = Gateway(url)
+        gateway.query(query)
+        kept = gateway.http.post("/graphql", json={"query": query})
+        assert "hit" in kept.headers["cache-status"]
+        plan = planned(gateway, "true", query, unused=None)["extensions"]["queryPlan"]
+    # The plan is of a real run: the entity cache answered, and said so.
+    assert plan["sources"]["crm"]["cache"] == {"hits": 2, "stale": 0, "misses": 0}
+    assert sandbox.calls()["crm"] == 1
+
+
 def test_a_dry_run_never_writes(gateway: Gateway, sandbox: Sandbox) -> None:
     response = gateway.http.post(
         "/graphql",
