@@ -159,3 +159,10 @@ class SourceMetrics:
             registry=registry,
             buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
+        self.data_age = Histogram(
+            "customer_graph_data_age_seconds",
+            "Age of the oldest record in each batch served, by source (0: fetched just now).",
+            ["source"],
+            registry=registry,
+            buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600),
+        )

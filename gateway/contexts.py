@@ -13,7 +13,7 @@ from datasources import RequestBudget
 from gateway.query_plan import QueryPlans
 from gateway.request_record import request_record
 from gateway.runtime import GatewayState
-from gateway.settings import ServerSettings
+from gateway.settings import FreshnessSettings, ServerSettings
 from gateway.subscriptions import ConnectionContext
 from resolvers import RequestContext
 
@@ -24,12 +24,24 @@ class RequestContexts:
     """Makes the context of each request from the gateway's runtime."""
 
     def __init__(
-        self, state: GatewayState, server: ServerSettings, timer: Timer, plans: QueryPlans
+        self,
+        state: GatewayState,
+        server: ServerSettings,
+        timer: Timer,
+        freshness: FreshnessSettings,
+        plans: QueryPlans,
     ) -> None:
         self._state = state
         self._server = server
         self._timer = timer
+        self._freshness = freshness
         self._plans = plans
+
+    def shows_freshness(self, request: Request | WebSocket) -> bool:
+        """Whether this request's answer carries ``extensions.freshness``."""
+        freshness = self._freshness
+        development = self._server.mode == "development"
+        return freshness.shown(development, request.headers.get(freshness.header))
 
     def context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -61,4 +73,5 @@ class RequestContexts:
             idempotency_key=request.headers.get("idempotency-key"),
             changes=runtime.changes,
             caller_token=bearer_token(request.headers.get("authorization")),
+            show_freshness=self.shows_freshness(request),
         )

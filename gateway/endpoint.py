@@ -54,7 +54,7 @@ from gateway.subscriptions import (
     TextFrames,
     accept_connection,
 )
-from resolvers import RequestContext
+from resolvers import RequestContext, ResponseFreshness
 from schema import GatewaySchema, build_schema
 
 
@@ -115,7 +115,7 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         plans = QueryPlans(
             open_to_all=settings.server.mode == "development", scope=settings.contract.scope
         )
-        self._contexts = RequestContexts(state, settings.server, timer, plans)
+        self._contexts = RequestContexts(state, settings.server, timer, settings.freshness, plans)
         self._api_key_header = settings.auth.api_key_header
         schema = self.schema
         self._fast_path = schema.fast_path if isinstance(schema, GatewaySchema) else None
@@ -125,6 +125,8 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> RequestContext:
         context = self._contexts.context(request, response)
+        # The answer's Age comes from what this request loaded.
+        request.state.freshness = context.freshness
         # The response cache reads what the answer was built from.
         request.state.context = context
         return context
@@ -279,8 +281,13 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             without_planned_calls(result)
         if result.errors:
             code_errors(result.errors)
-        # Only a complete, current answer may be kept by HTTP caches.
-        request.state.cacheable = not result.errors and not (result.extensions or {})
+        # Only a complete answer, served with no warning (stale data ...), may be kept by
+        # HTTP caches; its Age says how old its oldest data is. A query plan is of one run:
+        # never kept.
+        extensions = result.extensions or {}
+        request.state.cacheable = (
+            not result.errors and not extensions.get("warnings") and "queryPlan" not in extensions
+        )
         record = request_record(request.state)
         if record is not None:
             record.add_result(result.data, result.errors)
@@ -333,6 +340,8 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             and not getattr(request.state, "streaming", False)
             # Set by AuthGuard on requests that run an operation, and only on those.
             and hasattr(request.state, "identity")
+            # An answer that says how fresh it is holds this moment's ages: never reused.
+            and not self._contexts.shows_freshness(request)
         ):
             item = await self._operations(request)
             if not isinstance(item, list):
@@ -363,4 +372,8 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             if self._get_cache_control and request.method == "GET" and cacheable:
                 response.headers["cache-control"] = self._get_cache_control
                 response.headers["vary"] = self._vary
+                freshness: ResponseFreshness | None = getattr(request.state, "freshness", None)
+                age = freshness.age() if freshness is not None else None
+                if age is not None:
+                    response.headers["age"] = str(int(age))
         await response(scope, receive, send)

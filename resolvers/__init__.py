@@ -3,6 +3,7 @@ plain data (which model fields of which sources); GraphQL documents are the sche
 
 from resolvers.context import RequestContext
 from resolvers.customers import CustomerRecords, load_customers
+from resolvers.freshness import ResponseFreshness
 from resolvers.listing import (
     CustomerPage,
     ListedCustomer,
@@ -22,6 +23,7 @@ __all__ = [
     "ListingPosition",
     "Provenance",
     "RequestContext",
+    "ResponseFreshness",
     "ResponseWarnings",
     "check_page_size",
     "item_writes",

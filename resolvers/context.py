@@ -9,6 +9,7 @@ from typing import Any
 from auth import Identity, WriteLimits
 from core import SystemTimer
 from datasources import ChangeFeed, KeyBindings, RequestBudget, SourceSet, Wanted
+from resolvers.freshness import ResponseFreshness
 from resolvers.loaders import SourceLoader
 from resolvers.provenance import Provenance
 from resolvers.warnings import ResponseWarnings
@@ -17,7 +18,8 @@ from resolvers.warnings import ResponseWarnings
 class RequestContext:
     """Created for each GraphQL request; holds nothing that outlives it.
 
-    ``caller_token`` is the bearer token the caller sent, for sources that forward it.
+    ``caller_token`` is the bearer token the caller sent, for sources that forward it;
+    ``show_freshness`` puts how fresh each source's data is in the response's extensions.
     """
 
     def __init__(
@@ -33,6 +35,7 @@ class RequestContext:
         idempotency_key: str | None = None,
         changes: ChangeFeed | None = None,
         caller_token: str | None = None,
+        show_freshness: bool = False,
     ) -> None:
         self.sources = sources
         # Where subscriptions listen for customer changes; None where there are none.
@@ -57,6 +60,8 @@ class RequestContext:
         self.wanted: Wanted | None = None
         self._loaders: dict[str, SourceLoader] = {}
         self.warnings = ResponseWarnings()
+        self.freshness = ResponseFreshness()
+        self.show_freshness = show_freshness
         # What the answer is built from, for the response cache.
         self.provenance = Provenance()
 
@@ -77,6 +82,7 @@ class RequestContext:
         renewed.wanted = None
         renewed._loaders = {}
         renewed.warnings = ResponseWarnings()
+        renewed.freshness = ResponseFreshness()
         renewed.provenance = Provenance()
         return renewed
 
@@ -88,6 +94,7 @@ class RequestContext:
                 source,
                 fields,
                 self.warnings,
+                self.freshness,
                 self.provenance,
                 self.caller_token,
                 self.budget,

@@ -7,6 +7,7 @@ from typing import Any
 from aiodataloader import DataLoader
 
 from datasources import RequestBudget, SourceSet
+from resolvers.freshness import ResponseFreshness
 from resolvers.provenance import Provenance
 from resolvers.warnings import ResponseWarnings
 
@@ -20,6 +21,7 @@ class SourceLoader(DataLoader[str, Any]):
         source: str,
         fields: frozenset[str],
         warnings: ResponseWarnings,
+        freshness: ResponseFreshness,
         provenance: Provenance,
         caller_token: str | None = None,
         budget: RequestBudget | None = None,
@@ -30,6 +32,7 @@ class SourceLoader(DataLoader[str, Any]):
         self._source = source
         self._fields = fields
         self._warnings = warnings
+        self._freshness = freshness
         self._provenance = provenance
         self._caller_token = caller_token
         self._budget = budget
@@ -40,5 +43,6 @@ class SourceLoader(DataLoader[str, Any]):
         )
         if fetched.stale:
             self._warnings.stale_data(self._source, fetched.stale)
+        self._freshness.record(self._source, fetched)
         self._provenance.read(self._source, keys, fetched.fresh_until)
         return [fetched.errors.get(key) or fetched.records.get(key) for key in keys]

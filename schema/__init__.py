@@ -11,6 +11,7 @@ from strawberry.extensions import DisableIntrospection, MaskErrors, ParserCache,
 from auth import LimitsSettings
 from schema.contract import SchemaChange, SchemaChanges, schema_changes, schema_sdl
 from schema.extensions import (
+    FreshnessExtension,
     QueryPlanExtension,
     ResponseWarningsExtension,
     WriteAllowanceExtension,
@@ -60,6 +61,7 @@ def build_schema(
         lambda: CachedValidation(validated, hide_suggestions=not field_suggestions),
         lambda: MaskErrors(should_mask_error=unexpected, error_message="internal error"),
         ResponseWarningsExtension,
+        FreshnessExtension,
         QueryPlanExtension,
         WriteAllowanceExtension,
         *extra_extensions,

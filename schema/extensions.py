@@ -1,5 +1,5 @@
-"""Schema extensions of our own: response warnings and the query plan in ``extensions``,
-and each operation's own allowance of upstream writes."""
+"""Schema extensions of our own: response warnings, freshness and the query plan in
+``extensions``, and each operation's own allowance of upstream writes."""
 
 from __future__ import annotations
 
@@ -21,6 +21,20 @@ class ResponseWarningsExtension(PreparedExtension):
             return {}
         warnings = context.warnings.as_list()
         return {"warnings": warnings} if warnings else {}
+
+
+class FreshnessExtension(PreparedExtension):
+    """Adds ``extensions.freshness`` (per source: fetched at, age, how it was served) when
+    the request asked for it or the deployment shows it by default."""
+
+    def get_results(self) -> dict[str, Any]:
+        return self.prepared_results(self.execution_context.context)
+
+    def prepared_results(self, context: Any) -> dict[str, Any]:
+        if not isinstance(context, RequestContext) or not context.show_freshness:
+            return {}
+        freshness = context.freshness.as_dict()
+        return {"freshness": freshness} if freshness else {}
 
 
 class QueryPlanExtension(PreparedExtension):

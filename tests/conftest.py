@@ -110,8 +110,13 @@ def sandbox(sandbox_server: Sandbox) -> Iterator[Sandbox]:
 
 
 def sandbox_settings(sandbox_url: str, **env: str) -> Settings:
-    """The shipped sandbox config pointed at a running sandbox, with CG_* overrides."""
-    return load_settings(DEFAULT_CONFIG, {"SANDBOX_URL": sandbox_url, **env})
+    """The shipped sandbox config pointed at a running sandbox, with CG_* overrides.
+
+    Answers carry ``extensions.freshness`` only when a test asks (``X-Freshness: 1`` or
+    ``CG_FRESHNESS__BY_DEFAULT``): whole answers compared byte for byte stay the same.
+    """
+    quiet = {"CG_FRESHNESS__BY_DEFAULT": "false"}
+    return load_settings(DEFAULT_CONFIG, {"SANDBOX_URL": sandbox_url, **quiet, **env})
 
 
 def uncached_settings(sandbox_url: str, **env: str) -> Settings:

@@ -42,7 +42,8 @@ def test_worker_app_serves_the_config_named_by_the_parent(
     monkeypatch.setattr(serve, "configure_logging", lambda *args: logging_configured.append(args))
     with run_in_thread(serve.worker_app()) as url:
         response = httpx.post(url + "/graphql", json={"query": '{ customer(id: "3") { email } }'})
-    assert response.json() == {"data": {"customer": {"email": sandbox.data.customer("3").email}}}
+    # A development config: the answer says how fresh it is, too.
+    assert response.json()["data"] == {"customer": {"email": sandbox.data.customer("3").email}}
     assert sandbox.calls()["crm"] == 1
     # The config's [logging] section applies, as it does for a single process.
     assert logging_configured == [("json", "info")]

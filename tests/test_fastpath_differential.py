@@ -92,6 +92,11 @@ CALLERS: dict[str, dict[str, str]] = {
     "consumer 1": bearer(hs256(claims("1"))),
     "consumer 42": bearer(hs256(claims("42"))),
     "staff": bearer(hs256(staff_claims("customers:read pii:read"))),
+    # extensions.freshness on both paths.
+    "staff asking for freshness": {
+        **bearer(hs256(staff_claims("customers:read pii:read"))),
+        "X-Freshness": "1",
+    },
 }
 
 FAULTS: list[dict[str, dict[str, Any]]] = [

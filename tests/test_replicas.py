@@ -59,6 +59,8 @@ def cluster(sandbox_server: Sandbox, tmp_path_factory: pytest.TempPathFactory) -
         env = {
             # The bundled sandbox config, named as a deployment names its own.
             "CG_CONFIG": str(DEFAULT_CONFIG),
+            # Answers are compared across replicas whole: without freshness, which differs.
+            "CG_FRESHNESS__BY_DEFAULT": "false",
             "SANDBOX_URL": sandbox_server.url,
             "CG_CACHE__REDIS_URL": REDIS_URL,
             "CG_CACHE__REDIS_PREFIX": prefix,

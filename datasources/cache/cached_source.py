@@ -33,6 +33,12 @@ class Fetched:
     errors: dict[str, GatewayError] = field(default_factory=dict)
     # Customers served a stale record because the upstream failed: its age in seconds.
     stale: dict[str, float] = field(default_factory=dict)
+    # When each record served was fetched from the upstream, as of ``as_of`` (the clock's
+    # seconds); which came from the cache, and which of those are being refreshed meanwhile.
+    fetched_at: dict[str, float] = field(default_factory=dict)
+    cached: set[str] = field(default_factory=set)
+    revalidating: set[str] = field(default_factory=set)
+    as_of: float = 0.0
     # When the first of these records stops being fresh (clock seconds): how long an answer
     # built from them may be reused. In the past for stale records and for records fetched
     # with the caller's own token, which no one else may be shown.
@@ -116,7 +122,7 @@ class CachedSource:
         entries = await self._cache.lookup(self.name, ids, wanted)
         now = self._clock()
         ttl = self._config.ttl
-        out = Fetched()
+        out = Fetched(as_of=now)
         refresh: list[str] = []
         missing: list[str] = []
         fallback: dict[str, Entry] = {}
@@ -131,6 +137,8 @@ class CachedSource:
                 # Past the ttl, it is served while being refreshed: already no longer fresh.
                 out.records[cid] = entry.value
                 fresh_until = min(fresh_until, entry.stored_at + ttl)
+                out.fetched_at[cid] = entry.stored_at
+                out.cached.add(cid)
                 if age >= ttl:
                     refresh.append(cid)
             else:
@@ -152,6 +160,7 @@ class CachedSource:
                 return out
         if refresh:
             self._metrics.stale_served.labels(self.name, "revalidate").inc(len(refresh))
+            out.revalidating.update(refresh)
             self._revalidate(refresh, wanted)
         if missing:
             # Fetched now, or joined to a fetch started a moment ago: fresh for about a ttl.
@@ -159,15 +168,20 @@ class CachedSource:
             for cid, outcome in (await self._fetch(missing, wanted, budget)).items():
                 if not isinstance(outcome, GatewayError):
                     out.records[cid] = outcome
+                    out.fetched_at[cid] = now
                 elif cid in fallback:
                     out.records[cid] = fallback[cid].value
                     out.stale[cid] = now - fallback[cid].stored_at
+                    out.fetched_at[cid] = fallback[cid].stored_at
+                    out.cached.add(cid)
                 else:
                     out.errors[cid] = outcome
             if out.stale:
                 self._metrics.stale_served.labels(self.name, "error").inc(len(out.stale))
                 fresh_until = 0.0
         out.fresh_until = fresh_until
+        if out.fetched_at:
+            self._metrics.data_age.labels(self.name).observe(now - min(out.fetched_at.values()))
         return out
 
     async def _fetch_for_caller(
@@ -178,6 +192,7 @@ class CachedSource:
         budget: RequestBudget | None,
     ) -> Fetched:
         # What the upstream answers depends on who asks: never cached, never shared.
+        now = self._clock()
         try:
             records = await self.client.fetch_many(
                 ids, fields, caller_token=caller_token, budget=budget
@@ -186,6 +201,7 @@ class CachedSource:
             return Fetched(errors=dict.fromkeys(ids, exc), fresh_until=0.0)
         fetched = Fetched.of(records)
         fetched.fresh_until = 0.0
+        fetched.fetched_at, fetched.as_of = dict.fromkeys(fetched.records, now), now
         return fetched
 
     async def invalidate(self, customer_ids: Sequence[str]) -> None:

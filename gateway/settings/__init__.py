@@ -5,6 +5,7 @@ reads files and the environment.
 """
 
 from gateway.settings.contract import ContractSettings
+from gateway.settings.freshness import FreshnessSettings
 from gateway.settings.idempotency import IdempotencySettings
 from gateway.settings.loading import (
     DEFAULT_CONFIG,
@@ -32,6 +33,7 @@ __all__ = [
     "CompressionSettings",
     "ConfigError",
     "ContractSettings",
+    "FreshnessSettings",
     "HttpSettings",
     "IdempotencySettings",
     "LoggingSettings",

@@ -32,6 +32,7 @@ from datasources.config import (
     validate_with_rules,
 )
 from gateway.settings.contract import ContractSettings
+from gateway.settings.freshness import FreshnessSettings
 from gateway.settings.idempotency import IdempotencySettings
 from gateway.settings.response_cache import ResponseCacheSettings
 from schema import FederationSettings
@@ -243,6 +244,7 @@ class Settings(BaseModel):
     federation: FederationSettings = Field(default_factory=FederationSettings)
     response_cache: ResponseCacheSettings = Field(default_factory=ResponseCacheSettings)
     contract: ContractSettings = Field(default_factory=ContractSettings)
+    freshness: FreshnessSettings = Field(default_factory=FreshnessSettings)
     idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
     sources: dict[str, SourceConfig] = Field(min_length=1)
     _secrets: dict[str, str] = PrivateAttr(default_factory=dict)
