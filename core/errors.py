@@ -132,6 +132,13 @@ class CircuitOpen(UpstreamError):
     status = 503
 
 
+class UpstreamSkipped(UpstreamError):
+    """A dry run of the query plan: the call was planned, not sent (docs/contracts.md)."""
+
+    code = "UPSTREAM_SKIPPED"
+    status = 200
+
+
 class UpstreamDataInvalid(GatewayError):
     """The upstream answered, but the payload or one of its fields is not what we expect."""
 

@@ -18,7 +18,7 @@ from datasources.model import (
     OrderLine,
     SupportTicket,
 )
-from datasources.resilience import RequestBudget
+from datasources.resilience import CallLog, RequestBudget
 from datasources.sources import ListedPage, SourceSet, Wanted, Write
 from datasources.sync import (
     ChangeFeed,
@@ -33,6 +33,7 @@ from datasources.warming import CacheWarmer
 __all__ = [
     "CacheConfig",
     "CacheWarmer",
+    "CallLog",
     "ChangeFeed",
     "ChangeNotice",
     "ChangeNoticeReader",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import importlib.metadata
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -33,37 +34,56 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customer-graph", description="A GraphQL gateway over customer REST APIs."
     )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {importlib.metadata.version('customer-graph')}",
+        help="print the version and exit",
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the gateway against configured upstreams")
     serve.add_argument(
         "--config", type=Path, default=None, help=f"config file (TOML); default: ${CONFIG_ENV}"
     )
-    serve.add_argument("--host", default=None, help="overrides server.host")
-    serve.add_argument("--port", type=int, default=None, help="overrides server.port")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve.add_argument("--host", default=None, help="overrides server.host; default: the config's")
     serve.add_argument(
-        "--log-format", choices=["json", "console"], default=None, help="overrides logging.format"
+        "--port", type=int, default=None, help="overrides server.port; default: the config's"
+    )
+    serve.add_argument("--workers", type=int, default=1, help="worker processes; default: 1")
+    serve.add_argument(
+        "--log-format",
+        choices=["json", "console"],
+        default=None,
+        help="overrides logging.format; default: the config's",
     )
     serve.set_defaults(run=run_serve)
 
     sandbox = commands.add_parser(
         "sandbox", help="run the sample upstream APIs (four REST, one GraphQL)"
     )
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8100)
+    sandbox.add_argument("--host", default="127.0.0.1", help="address; default: 127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8100, help="port; default: 8100")
     add_sandbox_options(sandbox)
     sandbox.set_defaults(run=run_sandbox)
 
     demo = commands.add_parser("demo", help="run the sandbox and the gateway together")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000, help="gateway port")
-    demo.add_argument("--sandbox-port", type=int, default=8100)
+    demo.add_argument(
+        "--host", default="127.0.0.1", help="address of both servers; default: 127.0.0.1"
+    )
+    demo.add_argument("--port", type=int, default=8000, help="gateway port; default: 8000")
+    demo.add_argument("--sandbox-port", type=int, default=8100, help="sandbox port; default: 8100")
     add_sandbox_options(demo)
     demo.set_defaults(run=run_demo)
 
     check = commands.add_parser("check-config", help="validate a config file, report all errors")
-    check.add_argument("file", type=Path, nargs="?", default=DEFAULT_CONFIG)
+    check.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        default=DEFAULT_CONFIG,
+        help=f"config file (TOML); default: {DEFAULT_CONFIG.name}, the sandbox's",
+    )
     check.set_defaults(run=_check_config)
 
     hash_key = commands.add_parser(
@@ -78,20 +98,39 @@ def _parser() -> argparse.ArgumentParser:
     warm = commands.add_parser(
         "warm", help="fill the shared cache (Redis) from every source, page by page, off-peak"
     )
-    warm.add_argument("--config", type=Path, default=None, help="config file (TOML)")
-    warm.add_argument("--updated-since", type=_aware_datetime, default=None, metavar="TIME")
-    warm.add_argument("--pages", type=_positive, default=None, help="stop after N pages")
+    warm.add_argument(
+        "--config", type=Path, default=None, help="config file (TOML); default: the sandbox's"
+    )
+    warm.add_argument(
+        "--updated-since",
+        type=_aware_datetime,
+        default=None,
+        metavar="TIME",
+        help="only customers changed since this ISO 8601 time; default: all",
+    )
+    warm.add_argument(
+        "--pages", type=_positive, default=None, help="stop after N pages; default: no limit"
+    )
     warm.add_argument(
         "--page-size", type=_positive, default=None, help="default: one batch per source"
     )
-    warm.add_argument("--after", default=None, metavar="CURSOR", help="resume from a cursor")
-    warm.add_argument("--concurrency", type=_positive, default=4, help="pages loading at once")
+    warm.add_argument(
+        "--after",
+        default=None,
+        metavar="CURSOR",
+        help="resume from a cursor; default: the first page",
+    )
+    warm.add_argument(
+        "--concurrency", type=_positive, default=4, help="pages loading at once; default: 4"
+    )
     warm.set_defaults(run=_warm)
 
     assets = commands.add_parser(
         "graphiql-assets", help="fetch GraphiQL's files from npm (pinned, integrity-checked)"
     )
-    assets.add_argument("--config", type=Path, default=None, help="config file (TOML)")
+    assets.add_argument(
+        "--config", type=Path, default=None, help="config file (TOML); default: the sandbox's"
+    )
     assets.add_argument(
         "--if-missing", action="store_true", help="do nothing when the files are there"
     )

@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket
 from auth import Identity, bearer_token
 from core import Timer
 from datasources import RequestBudget
+from gateway.query_plan import QueryPlans
 from gateway.request_record import request_record
 from gateway.runtime import GatewayState
 from gateway.settings import FreshnessSettings, ServerSettings
@@ -28,11 +29,13 @@ class RequestContexts:
         server: ServerSettings,
         timer: Timer,
         freshness: FreshnessSettings,
+        plans: QueryPlans,
     ) -> None:
         self._state = state
         self._server = server
         self._timer = timer
         self._freshness = freshness
+        self._plans = plans
 
     def shows_freshness(self, request: Request | WebSocket) -> bool:
         """Whether this request's answer carries ``extensions.freshness``."""
@@ -48,7 +51,10 @@ class RequestContexts:
         identity: Identity = getattr(request.state, "identity", _NO_ONE)
         # The deadline starts now and covers every upstream call the operation makes.
         budget = RequestBudget(
-            self._timer, self._server.request_deadline, self._server.retry_budget
+            self._timer,
+            self._server.request_deadline,
+            self._server.retry_budget,
+            self._plans.requested(request, identity),
         )
         record = request_record(request.state)
         if record is not None:

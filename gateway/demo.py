@@ -38,14 +38,21 @@ def demo_environment(environ: Mapping[str, str], host: str, sandbox_port: int) -
 
 
 def add_sandbox_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--customers", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--customers", type=int, default=10_000, help="customers generated; default: 10000"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=42, help="seed of the generated data; default: 42"
+    )
     parser.add_argument(
         "--faults",
         default=None,
-        help="e.g. 'crm=latency_ms:100,failure_rate:0.3;*=latency_ms:20' (see docs/sandbox.md)",
+        help="e.g. 'crm=latency_ms:100,failure_rate:0.3;*=latency_ms:20' (see docs/sandbox.md); "
+        "default: $SANDBOX_FAULTS, else none",
     )
-    parser.add_argument("--latency-ms", type=float, default=None, help="latency for every API")
+    parser.add_argument(
+        "--latency-ms", type=float, default=None, help="latency for every API; default: none"
+    )
 
 
 def _sandbox_app(

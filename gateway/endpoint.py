@@ -41,6 +41,7 @@ from gateway.graphql_http import (
     read_operations,
     refused_operation,
 )
+from gateway.query_plan import QueryPlans, without_planned_calls
 from gateway.request_errors import JSON
 from gateway.request_record import OperationRecorder, request_record
 from gateway.response_cache import ResponseCache
@@ -111,7 +112,10 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         # Answers differ by caller: a cache may only reuse one for the same credentials.
         self._vary = f"authorization, {settings.auth.api_key_header}"
         self._server = settings.server
-        self._contexts = RequestContexts(state, settings.server, timer, settings.freshness)
+        plans = QueryPlans(
+            open_to_all=settings.server.mode == "development", scope=settings.contract.scope
+        )
+        self._contexts = RequestContexts(state, settings.server, timer, settings.freshness, plans)
         self._api_key_header = settings.auth.api_key_header
         schema = self.schema
         self._fast_path = schema.fast_path if isinstance(schema, GatewaySchema) else None
@@ -240,7 +244,9 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
         method = request_adapter.method
         # Subscriptions run only on a stream (SSE, multipart) or a WebSocket.
         allowed = {OperationType.QUERY}
-        if method == "POST":
+        plan = context.budget.plan
+        dry_run = plan is not None and plan.dry_run
+        if method == "POST" and not dry_run:
             allowed.add(OperationType.MUTATION)
         try:
             return await self.schema.execute(
@@ -256,6 +262,9 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
             stream = getattr(request.state, "stream", None)
             if exc.operation_type is OperationType.SUBSCRIPTION and stream is not None:
                 raise _StreamInstead(stream) from None
+            if exc.operation_type is OperationType.MUTATION and dry_run:
+                message = "X-Query-Plan: dry-run plans queries; a mutation would write"
+                raise BadRequest(message) from None
             raise refused_operation(exc.operation_type, method) from None
         except CannotGetOperationTypeError:
             raise OperationResolutionFailed(
@@ -267,12 +276,17 @@ class GraphQLEndpoint(GraphQL[RequestContext, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
+        plan = (result.extensions or {}).get("queryPlan")
+        if plan is not None and plan["dryRun"]:
+            without_planned_calls(result)
         if result.errors:
             code_errors(result.errors)
         # Only a complete answer, served with no warning (stale data ...), may be kept by
-        # HTTP caches; its Age says how old its oldest data is.
-        request.state.cacheable = not result.errors and not (result.extensions or {}).get(
-            "warnings"
+        # HTTP caches; its Age says how old its oldest data is. A query plan is of one run:
+        # never kept.
+        extensions = result.extensions or {}
+        request.state.cacheable = (
+            not result.errors and not extensions.get("warnings") and "queryPlan" not in extensions
         )
         record = request_record(request.state)
         if record is not None:

@@ -12,6 +12,7 @@ from auth import LimitsSettings
 from schema.contract import SchemaChange, SchemaChanges, schema_changes, schema_sdl
 from schema.extensions import (
     FreshnessExtension,
+    QueryPlanExtension,
     ResponseWarningsExtension,
     WriteAllowanceExtension,
 )
@@ -61,6 +62,7 @@ def build_schema(
         lambda: MaskErrors(should_mask_error=unexpected, error_message="internal error"),
         ResponseWarningsExtension,
         FreshnessExtension,
+        QueryPlanExtension,
         WriteAllowanceExtension,
         *extra_extensions,
     ]

@@ -1,5 +1,5 @@
-"""Schema extensions of our own: response warnings and freshness in ``extensions``, and
-each operation's own allowance of upstream writes."""
+"""Schema extensions of our own: response warnings, freshness and the query plan in
+``extensions``, and each operation's own allowance of upstream writes."""
 
 from __future__ import annotations
 
@@ -35,6 +35,18 @@ class FreshnessExtension(PreparedExtension):
             return {}
         freshness = context.freshness.as_dict()
         return {"freshness": freshness} if freshness else {}
+
+
+class QueryPlanExtension(PreparedExtension):
+    """Adds ``extensions.queryPlan`` when the client asked for it (docs/contracts.md)."""
+
+    def get_results(self) -> dict[str, Any]:
+        return self.prepared_results(self.execution_context.context)
+
+    def prepared_results(self, context: Any) -> dict[str, Any]:
+        if not isinstance(context, RequestContext) or context.budget.plan is None:
+            return {}
+        return {"queryPlan": context.budget.plan.as_json()}
 
 
 class WriteAllowanceExtension(PreparedExtension):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from auth import LimitsSettings, QueryLimitSettings, check_operation, check_tokens
+from auth import LimitsSettings, QueryLimitSettings, QueryMeasures, check_operation, check_tokens
 from core import QueryLimitExceeded
 from resolvers import RequestContext
 from schema.fastpath.prepared import PreparedExtension, PreparedOperation
@@ -35,6 +35,7 @@ class QueryLimits(PreparedExtension):
         try:
             _check_tokens(operation.query, limits, client_class)
             measures = measure(operation.document, operation.operation_name, variables)
+            _planned(context, measures, limits)
             check_operation(measures, limits, client_class)
         except QueryLimitExceeded:
             return False
@@ -51,8 +52,16 @@ class QueryLimits(PreparedExtension):
         if context.graphql_document is not None:
             limits, client_class = self._client(context.context)
             measures = measure(context.graphql_document, context.operation_name, context.variables)
+            _planned(context.context, measures, limits)
             check_operation(measures, limits, client_class)
         yield
+
+
+def _planned(context: Any, measures: QueryMeasures, limits: QueryLimitSettings) -> None:
+    # A query plan shows the cost against the limit, refused or not.
+    plan = context.budget.plan if isinstance(context, RequestContext) else None
+    if plan is not None:
+        plan.cost, plan.max_cost = measures.cost, limits.max_cost
 
 
 def _check_tokens(query: str, limits: QueryLimitSettings, client_class: str) -> None:

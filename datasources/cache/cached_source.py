@@ -146,6 +146,18 @@ class CachedSource:
                 if age < ttl + self._config.stale_if_error:
                     fallback[cid] = entry
         self._count(len(ids) - len(refresh) - len(missing), len(refresh), len(missing))
+        plan = budget.plan if budget is not None else None
+        if plan is not None:
+            plan.looked_up(
+                self.name, len(ids) - len(refresh) - len(missing), len(refresh), len(missing)
+            )
+            if plan.dry_run:
+                # Planned calls are answered by errors: no flight others could join, no
+                # revalidation, nothing stored.
+                if missing:
+                    planned = await self._fetch_for_caller(missing, wanted, None, budget)
+                    out.errors.update(planned.errors)
+                return out
         if refresh:
             self._metrics.stale_served.labels(self.name, "revalidate").inc(len(refresh))
             out.revalidating.update(refresh)

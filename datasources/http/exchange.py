@@ -15,7 +15,14 @@ from urllib.parse import urlencode
 import httpx
 import structlog
 
-from core import GatewayError, SystemTimer, Timer, UpstreamDataInvalid, UpstreamTimeout
+from core import (
+    GatewayError,
+    SystemTimer,
+    Timer,
+    UpstreamDataInvalid,
+    UpstreamSkipped,
+    UpstreamTimeout,
+)
 from datasources.codecs import CodecError, accepts_media_type, decode, media_types
 from datasources.config import SourceConfig
 from datasources.http.body import read_capped
@@ -88,9 +95,16 @@ class Upstream:
         if caller_token and self.config.forward_caller_token:
             sent["authorization"] = f"Bearer {caller_token}"
         spent = budget or RequestBudget(self._timer)
+        plan = spent.plan
+        if plan is not None and plan.dry_run:
+            # Before the guard: a planned call is no outcome for the breaker, and no retry.
+            plan.call(self.name, method, path, batch_size, self._sparse(params))
+            raise UpstreamSkipped("a dry run: this call was planned, not sent", source=self.name)
 
         async def attempt() -> Any:
             spent.calls += 1
+            if plan is not None:
+                plan.call(self.name, method, path, batch_size, self._sparse(params))
             tracer = self._tracer
             span = None if tracer is None else tracer.start(self.name, method, batch_size)
             async with self._measure(span):
@@ -99,6 +113,12 @@ class Upstream:
                 return self._decode(body, content_type) if decoded else None
 
         return await self.guard.call(attempt, spent, retry=retry)
+
+    def _sparse(self, params: Sequence[tuple[str, str]]) -> str | None:
+        sparse = self.config.sparse_fields
+        if sparse is None:
+            return None
+        return next((value for name, value in params if name == sparse.param), None)
 
     async def _exchange(
         self,

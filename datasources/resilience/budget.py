@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core import Timer
+from datasources.resilience.call_log import CallLog
 
 
 class RequestBudget:
@@ -14,7 +15,13 @@ class RequestBudget:
     ``retries`` calls, so retries cannot multiply the load on a struggling upstream.
     """
 
-    def __init__(self, timer: Timer, timeout: float | None = None, retries: int | None = None):
+    def __init__(
+        self,
+        timer: Timer,
+        timeout: float | None = None,
+        retries: int | None = None,
+        plan: CallLog | None = None,
+    ):
         self._timer = timer
         self._timeout = timeout
         self._deadline = None if timeout is None else timer.now() + timeout
@@ -22,10 +29,12 @@ class RequestBudget:
         self._retries = retries
         # Upstream calls sent for the request so far, retries included: the access log's count.
         self.calls = 0
+        # Set when the client asked for the request's query plan (docs/contracts.md).
+        self.plan = plan
 
     def fresh(self) -> RequestBudget:
         """The same allowance again, starting now: for the next round of a long operation."""
-        return RequestBudget(self._timer, self._timeout, self._allowed_retries)
+        return RequestBudget(self._timer, self._timeout, self._allowed_retries, self.plan)
 
     @property
     def deadline(self) -> float | None:
