@@ -22,6 +22,7 @@ class HoldingProxy:
         self._armed = False
         self._release = asyncio.Event()
         self._stop = asyncio.Event()
+        self._connections: set[asyncio.Task[None]] = set()
         self.held = 0
         self.port = 0
 
@@ -43,10 +44,19 @@ class HoldingProxy:
         ready.set()
         async with server:
             await self._stop.wait()
+        # Connections still forwarding end here, while the loop runs: left pending, they
+        # would be collected after the loop closed, failing whichever test runs then.
+        for connection in self._connections:
+            connection.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
 
     async def _connection(
         self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
     ) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        task.add_done_callback(self._connections.discard)
         redis_reader, redis_writer = await asyncio.open_connection("127.0.0.1", self._redis_port)
         holding = asyncio.Event()
         try:
